@@ -1,0 +1,1 @@
+"""The classifier: text normalisation, features, scoring, explanations and artifact I/O."""

@@ -1,0 +1,78 @@
+"""The trained spam classifier: calibrated probabilities and the reasons behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One feature that pushed the score, in words a moderator understands."""
+
+    code: str
+    message: str
+    weight: float
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the reason as JSON-ready data."""
+        return {"code": self.code, "message": self.message, "weight": round(self.weight, 3)}
+
+
+def _describe(name: str, direction: str) -> tuple[str, str]:
+    """Turn a feature name such as ``word__check out`` into a code and a sentence."""
+    block, _, term = name.partition("__")
+    if block == "word":
+        return f"{direction}_words", f'uses the words "{term}"'
+    if block == "char":
+        return f"{direction}_fragment", f'contains the text fragment "{term.strip()}"'
+    return f"{direction}_{block}", term
+
+
+@dataclass(frozen=True)
+class Platt:
+    """Sigmoid calibration of a decision value: P = 1 / (1 + exp(-(a * d + b)))."""
+
+    a: float
+    b: float
+
+    def __call__(self, decision: np.ndarray) -> np.ndarray:
+        """Map decision values to calibrated probabilities."""
+        return 1.0 / (1.0 + np.exp(-(self.a * decision + self.b)))
+
+
+class SpamClassifier:
+    """A fitted text pipeline plus its calibration: P(spam) for comment texts, and why."""
+
+    def __init__(self, pipeline: Pipeline, calibration: Platt) -> None:
+        self.pipeline = pipeline
+        self.calibration = calibration
+        self.feature_names = pipeline.named_steps["features"].get_feature_names_out()
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the calibrated probability of spam for each text."""
+        return self.calibration(self.pipeline.decision_function(list(texts)))
+
+    def explain(self, text: str, limit: int = 3) -> list[Reason]:
+        """Return the features that pushed this text's score most, strongest first.
+
+        Features pushing towards spam are listed when the text leans spam, towards ham
+        otherwise, so the reasons always support the verdict.
+        """
+        steps = self.pipeline.named_steps
+        row = steps["features"].transform(steps["normalise"].transform([text])).tocsr()
+        coef = steps["classifier"].coef_[0]
+        contrib = row.data * coef[row.indices]
+        leans_spam = contrib.sum() + steps["classifier"].intercept_[0] >= 0
+        sign = 1.0 if leans_spam else -1.0
+        direction = "spam" if leans_spam else "ham"
+        reasons = []
+        for i in np.argsort(-sign * contrib)[:limit]:
+            if sign * contrib[i] <= 0:
+                break
+            code, message = _describe(str(self.feature_names[row.indices[i]]), direction)
+            reasons.append(Reason(code, message, float(contrib[i])))
+        return reasons

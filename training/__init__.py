@@ -1,0 +1,1 @@
+"""Datasets, the retraining script, evaluation and reports."""

@@ -1,0 +1,103 @@
+"""Labelled comment collections: TubeSpam CSV and JSON Lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from model.text import normalise
+
+SHIPPED = Path(__file__).parent / "data"
+SPAM, HAM = 1, 0
+_LABELS = {"spam": SPAM, "1": SPAM, "ham": HAM, "0": HAM}
+
+
+class DatasetError(Exception):
+    """A data file cannot be read as labelled comments."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled comment."""
+
+    text: str
+    label: int
+    source: str
+
+
+def _label(value: object, where: str) -> int:
+    """Parse ``spam``/``ham`` or 1/0 into 1/0."""
+    try:
+        return _LABELS[str(value).strip().lower()]
+    except KeyError:
+        raise DatasetError(f"{where}: label {value!r} is not spam/ham or 1/0") from None
+
+
+def read_csv(path: Path) -> Iterator[Example]:
+    """Yield the rows of a TubeSpam CSV (COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS).
+
+    Only CONTENT is read: AUTHOR and DATE leak the label in these files.
+    """
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or not {"CONTENT", "CLASS"} <= set(reader.fieldnames):
+            raise DatasetError(f"{path}: expected a TubeSpam CSV with CONTENT and CLASS columns")
+        for n, row in enumerate(reader, start=2):
+            yield Example(row["CONTENT"], _label(row["CLASS"], f"{path}:{n}"), path.name)
+
+
+def read_jsonl(path: Path) -> Iterator[Example]:
+    """Yield the lines of a JSON Lines file with ``text`` or ``content`` and ``label``."""
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                raise DatasetError(f"{path}:{n}: not JSON: {e}") from None
+            text = row.get("text", row.get("content")) if isinstance(row, dict) else None
+            if not isinstance(text, str) or "label" not in row:
+                raise DatasetError(f"{path}:{n}: needs a string `text` or `content` and a `label`")
+            yield Example(text, _label(row["label"], f"{path}:{n}"), path.name)
+
+
+def read_file(path: Path) -> list[Example]:
+    """Read one data file, choosing the format by its extension."""
+    if path.suffix.lower() == ".csv":
+        return list(read_csv(path))
+    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+        return list(read_jsonl(path))
+    raise DatasetError(f"{path}: unknown format (use .csv in TubeSpam format or .jsonl)")
+
+
+def data_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand directories into their data files (not recursive), sorted by name."""
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(
+                sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".jsonl"))
+            )
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise DatasetError(f"{p}: no such file or directory")
+    if not files:
+        raise DatasetError("no .csv or .jsonl data files found in " + ", ".join(map(str, paths)))
+    return files
+
+
+def dedupe(examples: Iterable[Example]) -> list[Example]:
+    """Drop later copies of the same normalised text (the first label wins)."""
+    seen: set[str] = set()
+    kept = []
+    for ex in examples:
+        key = normalise(ex.text).lower()
+        if key not in seen:
+            seen.add(key)
+            kept.append(ex)
+    return kept
