@@ -79,9 +79,7 @@ def data_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for p in paths:
         if p.is_dir():
-            files.extend(
-                sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".jsonl"))
-            )
+            files.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".jsonl")))
         elif p.is_file():
             files.append(p)
         else:

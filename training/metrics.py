@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score, matthews_corrcoef, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    f1_score,
+    matthews_corrcoef,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
 from model.artifact import Cutoffs
 

@@ -1,0 +1,1 @@
+"""The Flask service: HTTP API, review queue, moderator UI and authentication."""

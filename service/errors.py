@@ -1,0 +1,78 @@
+"""One JSON error envelope for every 4xx and 5xx answer."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_comment",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class APIError(Exception):
+    """An error answered as ``{"error": {"code", "message", "field"?}}`` with a status."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def envelope(status: int, code: str, message: str, field: str | None = None) -> Response:
+    """Return the error envelope as a JSON response."""
+    error: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    response = jsonify({"error": error})
+    response.status_code = status
+    return response
+
+
+def register(app: Flask) -> None:
+    """Answer every error the app can raise with the envelope."""
+
+    @app.errorhandler(APIError)
+    def api_error(e: APIError) -> Response:
+        return envelope(e.status, e.code, e.message, e.field)
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Response:
+        status = e.code or 500
+        response = envelope(status, _CODES.get(status, "error"), e.description or e.name)
+        if status == 405 and e.get_response().allow:
+            response.headers["Allow"] = ", ".join(sorted(e.get_response().allow))
+        return response
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def redis_down(e: Exception) -> Response:
+        log.error("Redis unavailable: %s", e)
+        response = envelope(
+            503, "storage_unavailable", "the comment store is unavailable; retry shortly"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception) -> Response:
+        log.exception("unhandled error")
+        return envelope(500, "internal_error", "an unexpected error occurred; it was logged")

@@ -1,0 +1,51 @@
+"""Gunicorn configuration: the master owns the embedded Redis when no URL is configured."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from service import settings
+from service.auth import ApiKeys
+from service.keys import Keys
+from service.redis_client import connect, embedded_url, shutdown_embedded, start_embedded
+
+bind = os.environ.get("COMMENTGUARD_BIND", "127.0.0.1:8000")
+# Measured on 2 cores (docs/operations.md): gthread, 2 workers x 4 threads.
+worker_class = "gthread"
+workers = int(os.environ.get("COMMENTGUARD_WORKERS", "2"))
+threads = 4
+# A worker that has not answered for this long is killed and replaced by the master.
+timeout = 30
+graceful_timeout = 20
+accesslog = "-"
+_embedded: dict[str, Any] = {}
+
+
+def on_starting(server: Any) -> None:
+    """Start the embedded Redis before the workers fork, and make sure an API key exists."""
+    cfg = settings.load()
+    if cfg["REDIS_URL"] is None:
+        client = start_embedded(Path(cfg["DATA_DIR"]))
+        _embedded["client"] = client
+        os.environ["COMMENTGUARD_REDIS_URL"] = embedded_url(client)
+        server.log.info("embedded Redis at %s", os.environ["COMMENTGUARD_REDIS_URL"])
+    else:
+        client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    api_keys = ApiKeys(client, Keys(cfg["REDIS_PREFIX"]))
+    if api_keys.count() == 0:
+        token = api_keys.create("default", name="created on first start")
+        print(
+            f"\nNo API key existed, so one was created for site 'default':\n\n    {token}\n\n"
+            "It is shown only this once. Send it as `Authorization: Bearer <key>`.\n",
+            flush=True,
+        )
+
+
+def on_exit(server: Any) -> None:
+    """Stop the embedded Redis with the master, saving its data."""
+    client = _embedded.pop("client", None)
+    if client is not None:
+        shutdown_embedded(client)
+        os.environ.pop("COMMENTGUARD_REDIS_URL", None)

@@ -1,0 +1,26 @@
+"""Every Redis key the service uses, built in one place under one prefix."""
+
+from __future__ import annotations
+
+
+class Keys:
+    """Key builder: ``Keys("cg:").comment("blog", "c-1")`` is ``cg:comment:blog:c-1``."""
+
+    def __init__(self, prefix: str = "cg:") -> None:
+        self.prefix = prefix
+
+    def comment(self, site: str, comment_id: str) -> str:
+        """Hash with the stored record and answer of one comment."""
+        return f"{self.prefix}comment:{site}:{comment_id}"
+
+    def api_key(self, digest: str) -> str:
+        """Hash describing one API key, found by the sha256 of the key."""
+        return f"{self.prefix}apikey:{digest}"
+
+    def api_keys(self) -> str:
+        """Set of the sha256 digests of every API key."""
+        return f"{self.prefix}apikeys"
+
+    def review_stream(self) -> str:
+        """Stream of comments waiting for a moderator."""
+        return f"{self.prefix}review"

@@ -1,0 +1,78 @@
+"""Comment records in Redis: written once per (site, comment id), with the answer given."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import redis
+
+from service.keys import Keys
+
+# Store the record unless it exists; an unsure comment enters the review stream in the
+# same step, so a retried webhook can never queue it twice. Returns the stored answer
+# when the record already existed, nil when this call created it.
+_SAVE_ONCE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('HGET', KEYS[1], 'response')
+end
+local review_id = ''
+if ARGV[3] == 'unsure' then
+  review_id = redis.call('XADD', KEYS[2], '*', 'site', ARGV[6], 'id', ARGV[7], 'score', ARGV[4])
+end
+redis.call('HSET', KEYS[1], 'response', ARGV[1], 'comment', ARGV[2], 'verdict', ARGV[3],
+  'score', ARGV[4], 'received_at', ARGV[5], 'review_id', review_id)
+return false
+"""
+
+
+class CommentStore:
+    """The stored record and answer of every checked comment."""
+
+    def __init__(self, redis_client: redis.Redis, keys: Keys) -> None:
+        self.redis = redis_client
+        self.keys = keys
+        self._save_once = redis_client.register_script(_SAVE_ONCE)
+
+    def get(self, site: str, comment_id: str) -> dict[str, Any] | None:
+        """Return the stored record, or None."""
+        raw = self.redis.hgetall(self.keys.comment(site, comment_id))
+        return dict(raw) if raw else None
+
+    def stored_answer(self, site: str, comment_id: str) -> dict[str, Any] | None:
+        """Return the answer given when the comment was first checked, or None."""
+        raw = self.redis.hget(self.keys.comment(site, comment_id), "response")
+        return json.loads(raw) if raw else None
+
+    def save_once(
+        self, site: str, comment: dict[str, Any], answer: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Store the record unless one exists; return the answer that now stands."""
+        return self.save_many(site, [(comment, answer)])[0]
+
+    def save_many(
+        self, site: str, items: list[tuple[dict[str, Any], dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """Store each (comment, answer) unless stored; return the answers that now stand."""
+        now = f"{time.time():.6f}"
+        with self.redis.pipeline(transaction=False) as pipe:
+            for comment, answer in items:
+                self._save_once(
+                    keys=[self.keys.comment(site, comment["id"]), self.keys.review_stream()],
+                    args=[
+                        json.dumps(answer),
+                        json.dumps(comment),
+                        answer["verdict"],
+                        repr(answer["score"]),
+                        now,
+                        site,
+                        comment["id"],
+                    ],
+                    client=pipe,
+                )
+            results = pipe.execute()
+        return [
+            json.loads(existing) if existing else answer
+            for existing, (_, answer) in zip(results, items, strict=True)
+        ]

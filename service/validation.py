@@ -1,0 +1,105 @@
+"""Validation of incoming comments: every problem named with its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from service.errors import APIError
+
+MAX_ID_CHARS = 200
+MAX_FIELD_CHARS = 2000
+AUTHOR_FIELDS = ("name", "email", "url", "ip", "user_agent")
+POST_FIELDS = ("id", "url", "title")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A validated comment as the platform sent it."""
+
+    id: str
+    content: str
+    site: str | None
+    type: str
+    author: dict[str, str]
+    post: dict[str, str]
+    created_at: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the comment as JSON-ready data."""
+        return {
+            "id": self.id,
+            "site": self.site,
+            "content": self.content,
+            "type": self.type,
+            "author": self.author,
+            "post": self.post,
+            "created_at": self.created_at,
+        }
+
+
+def _invalid(field: str, message: str) -> APIError:
+    return APIError(422, "invalid_comment", message, field)
+
+
+def _short_string(value: Any, field: str, limit: int = MAX_FIELD_CHARS) -> str:
+    if not isinstance(value, str):
+        raise _invalid(field, f"`{field}` must be a string")
+    if len(value) > limit:
+        raise _invalid(field, f"`{field}` is longer than {limit} characters")
+    return value
+
+
+def _optional(data: dict[str, Any], name: str, field: str) -> str | None:
+    value = data.get(name)
+    return None if value is None else _short_string(value, field)
+
+
+def _object(
+    data: dict[str, Any], name: str, allowed: tuple[str, ...], where: str
+) -> dict[str, str]:
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _invalid(f"{where}{name}", f"`{where}{name}` must be an object")
+    out = {}
+    for key in allowed:
+        if value.get(key) is not None:
+            sub = f"{where}{name}.{key}"
+            raw = value[key]
+            out[key] = (
+                str(raw)
+                if isinstance(raw, int) and not isinstance(raw, bool)
+                else (_short_string(raw, sub))
+            )
+    return out
+
+
+def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
+    """Validate one comment object; raise APIError(422) naming the first bad field."""
+    if not isinstance(data, dict):
+        raise _invalid(where.rstrip(".") or "body", "a comment must be a JSON object")
+    raw_id = data.get("id")
+    if raw_id is None:
+        raise _invalid(f"{where}id", "`id` is required: the platform's id of the comment")
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    comment_id = _short_string(raw_id, f"{where}id", MAX_ID_CHARS)
+    if not comment_id.strip():
+        raise _invalid(f"{where}id", "`id` must not be empty")
+    content = data.get("content")
+    if content is None:
+        raise _invalid(f"{where}content", "`content` is required: the text of the comment")
+    content = _short_string(content, f"{where}content", max_content)
+    if not content.strip():
+        raise _invalid(f"{where}content", "`content` must not be empty")
+    return Comment(
+        id=comment_id,
+        content=content,
+        site=_optional(data, "site", f"{where}site"),
+        type=_optional(data, "type", f"{where}type") or "comment",
+        author=_object(data, "author", AUTHOR_FIELDS, where),
+        post=_object(data, "post", POST_FIELDS, where),
+        created_at=_optional(data, "created_at", f"{where}created_at"),
+    )

@@ -1,0 +1,100 @@
+"""Shared fixtures: a trained model, real Redis servers, an app and an API key."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from model.artifact import save
+from model.store import ModelStore
+from service.redis_client import embedded_url, shutdown_embedded, start_embedded
+from training.datasets import SHIPPED, data_files, read_file
+from training.recipe import train
+
+TEST_REDIS_ENV = "COMMENTGUARD_TEST_REDIS_URL"
+
+
+def redis_targets() -> list[str]:
+    """Return the Redis servers every Redis test runs against."""
+    return ["embedded"] + (["external"] if os.environ.get(TEST_REDIS_ENV) else [])
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a data directory with a model trained on the shipped data, published."""
+    root = tmp_path_factory.mktemp("var")
+    examples = [e for f in data_files([SHIPPED]) for e in read_file(f)]
+    trained = train(examples)
+    store = ModelStore(root / "models")
+    save(
+        trained.classifier,
+        store.path_for("test-model"),
+        {
+            "version": "test-model",
+            "cutoffs": {"ham": trained.cutoffs.ham, "spam": trained.cutoffs.spam},
+            "training_counts": trained.counts,
+            "metrics": {"validation": trained.validation},
+        },
+    )
+    store.promote("test-model")
+    return root
+
+
+@pytest.fixture(scope="session")
+def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start one embedded Redis for the session and return its URL."""
+    server = start_embedded(tmp_path_factory.mktemp("embedded"))
+    yield embedded_url(server)
+    shutdown_embedded(server)
+
+
+@pytest.fixture(params=redis_targets())
+def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Return the URL of a real, flushed Redis: embedded, and the CI server when set."""
+    if request.param == "embedded":
+        url = request.getfixturevalue("embedded_redis")
+    else:
+        url = os.environ[TEST_REDIS_ENV]
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """Return a client of the flushed test Redis."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def app(redis_url: str, data_dir: Path):
+    """Return an app on the flushed test Redis, serving the session's trained model."""
+    from service.app import create_app
+
+    return create_app({"REDIS_URL": redis_url, "DATA_DIR": str(data_dir), "SECRET_KEY": "test"})
+
+
+@pytest.fixture
+def client(app):
+    """Return a Flask test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def api_key(app) -> str:
+    """Return an API key for the site ``blog.example.com``."""
+    return app.extensions["commentguard.api_keys"].create("blog.example.com")
+
+
+@pytest.fixture
+def auth(api_key: str) -> dict[str, str]:
+    """Return the Authorization header for ``api_key``."""
+    return {"Authorization": f"Bearer {api_key}"}

@@ -1,0 +1,228 @@
+"""The training side of the ``commentguard`` command: train, evaluate, score."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from model.artifact import Artifact, ArtifactError, load, save
+from model.scorer import Scorer
+from model.store import ModelStore
+from training.datasets import SHIPPED, DatasetError, Example, data_files, read_file
+from training.metrics import evaluate as evaluate_scores
+from training.recipe import train as train_model
+
+PRINTED = (
+    "n",
+    "roc_auc",
+    "mcc",
+    "f1",
+    "precision",
+    "recall",
+    "unsure_rate",
+    "auto_error_rate",
+    "ham_auto_removed",
+    "spam_auto_approved",
+)
+
+
+def data_dir() -> Path:
+    """Return the data directory (COMMENTGUARD_DATA_DIR, default ./var)."""
+    return Path(os.environ.get("COMMENTGUARD_DATA_DIR", "var"))
+
+
+def _store() -> ModelStore:
+    return ModelStore(data_dir() / "models")
+
+
+def _progress(start: float):
+    def say(message: str) -> None:
+        click.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return say
+
+
+def _read(paths: tuple[Path, ...]) -> list[Example]:
+    try:
+        return [e for f in data_files(paths) for e in read_file(f)]
+    except DatasetError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _load_model(spec: str) -> Artifact:
+    try:
+        return _store().load_current() if spec == "current" else load(Path(spec))
+    except ArtifactError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.command()
+@click.option(
+    "--data",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Training data: TubeSpam CSV or JSON Lines files or directories (repeatable)."
+    "  Default: the shipped corpus.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write the artifact here instead of publishing it.",
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing when a model is already published.")
+@click.option("--seed", default=0, show_default=True, help="Random seed of the folds.")
+def train(paths: tuple[Path, ...], out: Path | None, if_missing: bool, seed: int) -> None:
+    """Train a model, choose its cutoffs and publish it to the model store."""
+    store = _store()
+    if if_missing and out is None and store.current_version() is not None:
+        click.echo(f"model {store.current_version()} is published; not training", err=True)
+        return
+    say = _progress(time.monotonic())
+    examples = _read(paths or (SHIPPED,))
+    say(f"read {len(examples)} labelled comments")
+    trained = train_model(examples, seed=seed, progress=say)
+    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = out or store.path_for(version)
+    manifest = save(
+        trained.classifier,
+        target,
+        {
+            "version": version,
+            "created_at": datetime.now(UTC).isoformat(),
+            "cutoffs": {"ham": trained.cutoffs.ham, "spam": trained.cutoffs.spam},
+            "training_counts": trained.counts,
+            "metrics": {"validation": trained.validation},
+        },
+    )
+    say(f"wrote {target} ({manifest['size_bytes']} bytes)")
+    if out is None:
+        store.promote(version)
+        say(f"published {version} as current")
+    click.echo(target)
+
+
+def _format(metrics: dict[str, Any]) -> str:
+    parts = []
+    for key in PRINTED:
+        value = metrics.get(key)
+        parts.append(f"{key}={value:.4f}" if isinstance(value, float) else f"{key}={value}")
+    return "  ".join(parts)
+
+
+def _lovo(paths: tuple[Path, ...]) -> dict[str, Any]:
+    """Train on all files but one and test on that one, for each file."""
+    files = data_files(paths)
+    if len(files) < 2:
+        raise click.ClickException("--protocol lovo needs at least two data files")
+    per_file: dict[str, dict[str, Any]] = {}
+    say = _progress(time.monotonic())
+    for held in files:
+        trained = train_model([e for f in files if f != held for e in read_file(f)])
+        test = read_file(held)
+        scores = trained.classifier.predict_proba([e.text for e in test])
+        per_file[held.name] = evaluate_scores(
+            np.array([e.label for e in test]), scores, trained.cutoffs
+        )
+        say(f"{held.name}: {_format(per_file[held.name])}")
+    mean = {
+        key: float(np.mean([m[key] for m in per_file.values()]))
+        for key in PRINTED
+        if all(isinstance(m[key], int | float) for m in per_file.values())
+    }
+    mean["n"] = sum(m["n"] for m in per_file.values())
+    mean["ham_auto_removed"] = sum(m["ham_auto_removed"] for m in per_file.values())
+    mean["spam_auto_approved"] = sum(m["spam_auto_approved"] for m in per_file.values())
+    return {"protocol": "lovo", "files": per_file, "mean": mean}
+
+
+@click.command()
+@click.option(
+    "--model",
+    "model_spec",
+    default="current",
+    show_default=True,
+    help="Artifact directory, or `current`.",
+)
+@click.option(
+    "--data",
+    "paths",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Labelled data files or directories (repeatable).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["holdout", "lovo"]),
+    default="holdout",
+    show_default=True,
+    help="holdout: score the data with the model. lovo: leave one file out, train on the rest.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(model_spec: str, paths: tuple[Path, ...], protocol: str, as_json: bool) -> None:
+    """Print quality figures of a model on labelled data.
+
+    mcc, f1, precision and recall call spam at a score of 0.5; unsure_rate,
+    auto_error_rate, ham_auto_removed and spam_auto_approved (counts) use the model's
+    own cutoffs.
+    """
+    if protocol == "lovo":
+        result = _lovo(paths)
+    else:
+        artifact = _load_model(model_spec)
+        test = _read(paths)
+        scores = artifact.classifier.predict_proba([e.text for e in test])
+        result = {
+            "protocol": "holdout",
+            "model_version": artifact.version,
+            "metrics": evaluate_scores(np.array([e.label for e in test]), scores, artifact.cutoffs),
+        }
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    elif protocol == "lovo":
+        for name, m in result["files"].items():
+            click.echo(f"{name}: {_format(m)}")
+        click.echo(f"mean: {_format(result['mean'])}")
+    else:
+        click.echo(f"model {result['model_version']}: {_format(result['metrics'])}")
+
+
+@click.command()
+@click.option(
+    "--model",
+    "model_spec",
+    default="current",
+    show_default=True,
+    help="Artifact directory, or `current`.",
+)
+def score(model_spec: str) -> None:
+    """Read JSON Lines comments ({"id", "content" or "text"}) on stdin; write verdicts."""
+    scorer = Scorer(_load_model(model_spec))
+    for n, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            text = row.get("content", row.get("text"))
+        except (ValueError, AttributeError):
+            raise click.ClickException(f"line {n}: not a JSON object") from None
+        if not isinstance(text, str):
+            raise click.ClickException(f"line {n}: needs a string `content` or `text`")
+        v = scorer.check([text])[0]
+        out = {
+            "id": row.get("id"),
+            "verdict": v.verdict,
+            "score": round(v.score, 6),
+            "reasons": [r.to_dict() for r in v.reasons],
+            "model_version": scorer.version,
+        }
+        click.echo(json.dumps(out))
