@@ -24,3 +24,7 @@ class Keys:
     def review_stream(self) -> str:
         """Stream of comments waiting for a moderator."""
         return f"{self.prefix}review"
+
+    def labels_stream(self) -> str:
+        """Stream of training labels (moderator decisions, Akismet submissions)."""
+        return f"{self.prefix}labels"

@@ -12,7 +12,7 @@ import redis
 from model.artifact import save
 from model.store import ModelStore
 from service.redis_client import embedded_url, shutdown_embedded, start_embedded
-from training.datasets import SHIPPED, data_files, read_file
+from training.corpus import shipped_examples
 from training.recipe import train
 
 TEST_REDIS_ENV = "COMMENTGUARD_TEST_REDIS_URL"
@@ -27,7 +27,7 @@ def redis_targets() -> list[str]:
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a data directory with a model trained on the shipped data, published."""
     root = tmp_path_factory.mktemp("var")
-    examples = [e for f in data_files([SHIPPED]) for e in read_file(f)]
+    examples = shipped_examples()
     trained = train(examples)
     store = ModelStore(root / "models")
     save(

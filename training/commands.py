@@ -16,7 +16,8 @@ import numpy as np
 from model.artifact import Artifact, ArtifactError, load, save
 from model.scorer import Scorer
 from model.store import ModelStore
-from training.datasets import SHIPPED, DatasetError, Example, data_files, read_file
+from training.corpus import shipped_examples
+from training.datasets import DatasetError, Example, data_files, read_file
 from training.metrics import evaluate as evaluate_scores
 from training.recipe import train as train_model
 
@@ -87,7 +88,7 @@ def train(paths: tuple[Path, ...], out: Path | None, if_missing: bool, seed: int
         click.echo(f"model {store.current_version()} is published; not training", err=True)
         return
     say = _progress(time.monotonic())
-    examples = _read(paths or (SHIPPED,))
+    examples = _read(paths) if paths else shipped_examples()
     say(f"read {len(examples)} labelled comments")
     trained = train_model(examples, seed=seed, progress=say)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -1,0 +1,64 @@
+"""Training labels in a Redis stream: every human verdict, the latest per comment counts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from service.keys import Keys
+
+
+@dataclass(frozen=True)
+class Label:
+    """One human verdict on a comment."""
+
+    site: str
+    comment_id: str
+    label: str
+    text: str
+    source: str
+    at: float
+
+
+class LabelLog:
+    """Append labels and read back the latest one per (site, comment id)."""
+
+    def __init__(self, redis_client: redis.Redis, keys: Keys) -> None:
+        self.redis = redis_client
+        self.keys = keys
+
+    def add(
+        self,
+        site: str,
+        comment_id: str,
+        label: str,
+        text: str,
+        source: str,
+        client: Any = None,
+    ) -> Any:
+        """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
+        if label not in ("spam", "ham"):
+            raise ValueError(f"label must be spam or ham, not {label!r}")
+        fields = {
+            "site": site,
+            "id": comment_id,
+            "label": label,
+            "text": text,
+            "source": source,
+            "at": f"{time.time():.6f}",
+        }
+        return (client or self.redis).xadd(self.keys.labels_stream(), fields)
+
+    def latest(self) -> list[Label]:
+        """Return the newest label of each comment, oldest first."""
+        newest: dict[tuple[str, str], Label] = {}
+        for _, f in self.redis.xrange(self.keys.labels_stream()):
+            key = (f["site"], f["id"])
+            newest.pop(key, None)
+            newest[key] = Label(
+                f["site"], f["id"], f["label"], f["text"], f["source"], float(f["at"])
+            )
+        return list(newest.values())
