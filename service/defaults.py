@@ -34,3 +34,12 @@ REASONS = 3
 
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
+
+BIND = "127.0.0.1:8000"
+"""HOST:PORT gunicorn listens on (`commentguard serve --bind` overrides it)."""
+
+WORKERS = 2
+"""Gunicorn worker processes (`commentguard serve --workers` overrides it)."""
+
+THREADS = 4
+"""Threads per gunicorn worker (gthread worker class)."""

@@ -11,11 +11,12 @@ from service.auth import ApiKeys
 from service.keys import Keys
 from service.redis_client import connect, embedded_url, shutdown_embedded, start_embedded
 
-bind = os.environ.get("COMMENTGUARD_BIND", "127.0.0.1:8000")
-# Measured on 2 cores (docs/operations.md): gthread, 2 workers x 4 threads.
+_settings = settings.load()
+bind = _settings["BIND"]
+# Measured on 2 cores (docs/performance.md): gthread, 2 workers x 4 threads.
 worker_class = "gthread"
-workers = int(os.environ.get("COMMENTGUARD_WORKERS", "2"))
-threads = 4
+workers = _settings["WORKERS"]
+threads = _settings["THREADS"]
 # A worker that has not answered for this long is killed and replaced by the master.
 timeout = 30
 graceful_timeout = 20

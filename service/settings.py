@@ -41,7 +41,7 @@ def load(
     """Return every setting by name."""
     settings = {n: getattr(defaults, n) for n in names()}
     for n in names():
-        if ENV_PREFIX + n in env:
+        if env.get(ENV_PREFIX + n, "") != "":
             settings[n] = _parse(n, env[ENV_PREFIX + n])
     settings.update(overrides or {})
     return settings

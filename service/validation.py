@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ MAX_ID_CHARS = 200
 MAX_FIELD_CHARS = 2000
 AUTHOR_FIELDS = ("name", "email", "url", "ip", "user_agent")
 POST_FIELDS = ("id", "url", "title")
+# Something other than whitespace or a byte-order mark (the openapi.json pattern, too).
+_VISIBLE = re.compile(r"[^\s\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -86,13 +89,13 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     if isinstance(raw_id, int) and not isinstance(raw_id, bool):
         raw_id = str(raw_id)
     comment_id = _short_string(raw_id, f"{where}id", MAX_ID_CHARS)
-    if not comment_id.strip():
+    if not _VISIBLE.search(comment_id):
         raise _invalid(f"{where}id", "`id` must not be empty")
     content = data.get("content")
     if content is None:
         raise _invalid(f"{where}content", "`content` is required: the text of the comment")
     content = _short_string(content, f"{where}content", max_content)
-    if not content.strip():
+    if not _VISIBLE.search(content):
         raise _invalid(f"{where}content", "`content` must not be empty")
     return Comment(
         id=comment_id,

@@ -39,11 +39,11 @@ def _held_out_decisions(texts: list[str], labels: np.ndarray, groups: list[str],
     cutoffs learn how confident to be across sites, not within one.
     """
     if len(set(groups)) >= 3:
-        cv: Any = GroupKFold(n_splits=min(FOLDS, len(set(groups))))
+        splits = GroupKFold(n_splits=min(FOLDS, len(set(groups)))).split(texts, labels, groups)
     else:
-        cv = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+        splits = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(texts, labels)
     return cross_val_predict(
-        build_pipeline(), texts, labels, groups=groups, cv=cv, method="decision_function"
+        build_pipeline(), texts, labels, cv=list(splits), method="decision_function"
     )
 
 

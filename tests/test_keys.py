@@ -1,0 +1,14 @@
+from service.keys import Keys
+
+
+def test_literal_keys_under_the_default_prefix():
+    keys = Keys()
+    assert keys.comment("blog.example.com", "c-1") == "cg:comment:blog.example.com:c-1"
+    assert keys.api_key("ab12") == "cg:apikey:ab12"
+    assert keys.api_keys() == "cg:apikeys"
+    assert keys.review_stream() == "cg:review"
+    assert keys.labels_stream() == "cg:labels"
+
+
+def test_prefix_is_configurable():
+    assert Keys("other:").comment("s", "1") == "other:comment:s:1"
