@@ -21,6 +21,8 @@ threads = _settings["THREADS"]
 timeout = 30
 graceful_timeout = 20
 accesslog = "-"
+# Several servers may run on one host (tests, benchmarks): no shared control socket.
+control_socket_disable = True
 _embedded: dict[str, Any] = {}
 
 
