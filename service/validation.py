@@ -53,6 +53,11 @@ def _short_string(value: Any, field: str, limit: int = MAX_FIELD_CHARS) -> str:
     return value
 
 
+def _int_as_str(value: Any) -> Any:
+    """Accept integer ids (WordPress sends them) as their decimal string."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def _optional(data: dict[str, Any], name: str, field: str) -> str | None:
     value = data.get(name)
     return None if value is None else _short_string(value, field)
@@ -70,12 +75,7 @@ def _object(
     for key in allowed:
         if value.get(key) is not None:
             sub = f"{where}{name}.{key}"
-            raw = value[key]
-            out[key] = (
-                str(raw)
-                if isinstance(raw, int) and not isinstance(raw, bool)
-                else (_short_string(raw, sub))
-            )
+            out[key] = _short_string(_int_as_str(value[key]), sub)
     return out
 
 
@@ -86,9 +86,7 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     raw_id = data.get("id")
     if raw_id is None:
         raise _invalid(f"{where}id", "`id` is required: the platform's id of the comment")
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        raw_id = str(raw_id)
-    comment_id = _short_string(raw_id, f"{where}id", MAX_ID_CHARS)
+    comment_id = _short_string(_int_as_str(raw_id), f"{where}id", MAX_ID_CHARS)
     if not _VISIBLE.search(comment_id):
         raise _invalid(f"{where}id", "`id` must not be empty")
     content = data.get("content")
