@@ -34,3 +34,9 @@ REASONS = 3
 
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
+
+AKISMET_DISCARD_CUTOFF = 0.99
+"""Score (0-1) above which an Akismet spam answer adds `X-akismet-pro-tip: discard`; 1 never."""
+
+AKISMET_UNSURE_ANSWER = "true"
+"""Akismet answer (`true` or `false`) for an unsure comment; true files it as spam for review."""
