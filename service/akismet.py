@@ -116,7 +116,8 @@ def _site(*fields: str) -> str:
     """Return the site of the API key sent in ``fields``, or as the host name's first label."""
     key = next((request.values[f] for f in fields if request.values.get(f)), None)
     if key is None:
-        labels = request.host.partition(":")[0].split(".")
+        # Host names are case-insensitive, so only lower-case (Akismet-style) keys fit there.
+        labels = request.host.partition(":")[0].lower().split(".")
         key = labels[0] if len(labels) > 2 else None
     site = current_app.extensions["commentguard.api_keys"].site_for(key) if key else None
     if site is None:

@@ -171,7 +171,7 @@ def test_key_as_host_label_and_unknown_fields(client, akismet_key: str) -> None:
     form = {"blog": BLOG, "user_ip": "203.0.113.5", "comment_content": HAM, "made_up": "x"}
     r = client.post("/1.1/comment-check", data=form, headers={"Host": "rest.example.com"})
     assert r.text == "invalid"
-    host = f"{akismet_key}.rest.example.com"
+    host = f"{akismet_key.upper()}.rest.example.com"
     r = client.post("/1.1/comment-check", data=form, headers={"Host": host})
     assert (r.status_code, r.text) == (200, "false")
     assert r.headers["X-CommentGuard-Verdict"] == "ham"
@@ -215,6 +215,13 @@ def test_errors_stay_plain_text_never_500(make_app, client, akismet_key: str, tm
     assert admin.text == "false"
 
 
+def test_redis_down_is_a_plain_text_503(data_dir: Path) -> None:
+    app = create_app({"REDIS_URL": "redis://127.0.0.1:1/0", "DATA_DIR": str(data_dir)})
+    form = {"api_key": "abcdefabcdef", "blog": BLOG, "user_ip": "1.2.3.4"}
+    r = post(app.test_client(), "/1.1/comment-check", **form)
+    assert (r.status_code, r.mimetype, r.headers["Retry-After"]) == (503, "text/plain", "5")
+
+
 @pytest.mark.parametrize(
     "overrides", [{"AKISMET_UNSURE_ANSWER": "maybe"}, {"AKISMET_DISCARD_CUTOFF": 1.5}]
 )
@@ -247,3 +254,9 @@ def test_recorded_wordpress_request(client, akismet_key: str, redis_client) -> N
         "id": "42",
     }
     assert comment["created_at"] == "2026-11-28 12:02:11"
+
+
+def test_openapi_documents_every_akismet_route(app: Flask, client) -> None:
+    spec = client.get("/openapi.json").json
+    routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("akismet.")}
+    assert routes and routes <= set(spec["paths"])
