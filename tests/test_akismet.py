@@ -65,6 +65,19 @@ def labels(redis_client: redis.Redis) -> dict[str, str]:
     return {x.comment_id: x.label for x in LabelLog(redis_client, Keys()).latest()}
 
 
+def test_cli_creates_akismet_keys(redis_url: str, redis_client, data_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from service.auth import ApiKeys
+    from service.cli import main
+
+    env = {"COMMENTGUARD_REDIS_URL": redis_url, "COMMENTGUARD_DATA_DIR": str(data_dir)}
+    result = CliRunner().invoke(main, ["keys", "create", "--site", "s1", "--akismet"], env=env)
+    key = result.output.strip()
+    assert result.exit_code == 0 and len(key) == 12 and key == key.lower()
+    assert ApiKeys(redis_client, Keys()).site_for(key) == "s1"
+
+
 def test_verify_key_valid_and_invalid(ak: akismet.SyncClient, akismet_key: str) -> None:
     assert ak.verify_key() is True
     assert ak.verify_key(akismet_key, BLOG) is True

@@ -50,7 +50,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(redis_url: str, data_dir: Path, tmp_path: Path) -> Iterator[int]:
+def akismet_key(redis_client: redis.Redis) -> str:
+    """Return an Akismet-style key for ``blog.example.com``, made before the server starts."""
+    return ApiKeys(redis_client, Keys()).create("blog.example.com", akismet=True)
+
+
+@pytest.fixture
+def server(akismet_key: str, redis_url: str, data_dir: Path, tmp_path: Path) -> Iterator[int]:
     """Run gunicorn with the project's config on a free port until /readyz answers; stop it."""
     port = free_port()
     env = os.environ | {
@@ -89,10 +95,9 @@ def server(redis_url: str, data_dir: Path, tmp_path: Path) -> Iterator[int]:
 
 
 def test_akismet_client_against_gunicorn(
-    server: int, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+    server: int, akismet_key: str, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    key = ApiKeys(redis_client, Keys()).create("blog.example.com", akismet=True)
-    monkeypatch.setenv("PYTHON_AKISMET_API_KEY", key)
+    monkeypatch.setenv("PYTHON_AKISMET_API_KEY", akismet_key)
     monkeypatch.setenv("PYTHON_AKISMET_BLOG_URL", BLOG)
     with akismet.SyncClient.validated_client(http_client=local_client(server)) as ak:
         assert ak.verify_key("wrongwrong12", BLOG) is False
