@@ -82,10 +82,9 @@ def _check_settings(state: BlueprintSetupState) -> None:
         raise SettingsError(
             f"AKISMET_UNSURE_ANSWER must be true or false, not {cfg['AKISMET_UNSURE_ANSWER']!r}"
         )
-    if not 0.0 <= cfg["AKISMET_DISCARD_CUTOFF"] <= 1.0:
-        raise SettingsError(
-            f"AKISMET_DISCARD_CUTOFF must be between 0 and 1, not {cfg['AKISMET_DISCARD_CUTOFF']}"
-        )
+    cutoff = cfg["AKISMET_DISCARD_CUTOFF"]
+    if cutoff is None or not 0.0 <= cutoff <= 1.0:
+        raise SettingsError(f"AKISMET_DISCARD_CUTOFF must be between 0 and 1, not {cutoff}")
 
 
 @bp.errorhandler(Invalid)

@@ -236,7 +236,12 @@ def test_redis_down_is_a_plain_text_503(data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "overrides", [{"AKISMET_UNSURE_ANSWER": "maybe"}, {"AKISMET_DISCARD_CUTOFF": 1.5}]
+    "overrides",
+    [
+        {"AKISMET_UNSURE_ANSWER": "maybe"},
+        {"AKISMET_DISCARD_CUTOFF": 1.5},
+        {"AKISMET_DISCARD_CUTOFF": None},
+    ],
 )
 def test_bad_settings_stop_the_app(make_app, overrides: dict[str, Any]) -> None:
     with pytest.raises(SettingsError):
