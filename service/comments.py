@@ -68,11 +68,6 @@ def check_batch() -> ResponseReturnValue:
         parse_comment(item, settings["MAX_CONTENT_CHARS"], f"comments[{i}].")
         for i, item in enumerate(items)
     ]
-    ids = [c.id for c in comments]
-    if len(set(ids)) != len(ids):
-        raise APIError(
-            422, "invalid_batch", "comment ids in one batch must be distinct", "comments"
-        )
     for c in comments:
         _site_of(c)
     return jsonify({"results": check_comments(str(g.site), comments)})

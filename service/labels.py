@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import redis
 
@@ -42,7 +42,7 @@ class LabelLog:
         """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
         if label not in ("spam", "ham"):
             raise ValueError(f"label must be spam or ham, not {label!r}")
-        fields: dict[Any, Any] = {
+        fields = {
             "site": site,
             "id": comment_id,
             "label": label,
@@ -55,10 +55,7 @@ class LabelLog:
     def latest(self) -> list[Label]:
         """Return the newest label of each comment, oldest first."""
         newest: dict[tuple[str, str], Label] = {}
-        entries = cast(
-            "list[tuple[str, dict[str, str]]]", self.redis.xrange(self.keys.labels_stream())
-        )
-        for _, f in entries:
+        for _, f in self.redis.xrange(self.keys.labels_stream()):
             key = (f["site"], f["id"])
             newest.pop(key, None)
             newest[key] = Label(
