@@ -11,9 +11,12 @@ import akismet
 import httpx
 import pytest
 import redis
+from click.testing import CliRunner
 from flask import Flask
 
 from service.app import create_app
+from service.auth import ApiKeys
+from service.cli import main
 from service.keys import Keys
 from service.labels import LabelLog
 from service.settings import SettingsError
@@ -66,11 +69,6 @@ def labels(redis_client: redis.Redis) -> dict[str, str]:
 
 
 def test_cli_creates_akismet_keys(redis_url: str, redis_client, data_dir: Path) -> None:
-    from click.testing import CliRunner
-
-    from service.auth import ApiKeys
-    from service.cli import main
-
     env = {"COMMENTGUARD_REDIS_URL": redis_url, "COMMENTGUARD_DATA_DIR": str(data_dir)}
     result = CliRunner().invoke(main, ["keys", "create", "--site", "s1", "--akismet"], env=env)
     key = result.output.strip()
