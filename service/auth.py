@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import string
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,10 @@ from service.errors import APIError
 from service.keys import Keys
 
 TOKEN_PREFIX = "cg_"
+# Akismet clients expect a 12-character key (WordPress refuses any other length), and a key
+# sent as a host-name label must survive lower-casing.
+AKISMET_KEY_ALPHABET = string.ascii_lowercase + string.digits
+AKISMET_KEY_CHARS = 12
 
 
 def digest(token: str) -> str:
@@ -30,9 +35,16 @@ class ApiKeys:
         self.redis = redis_client
         self.keys = keys
 
-    def create(self, site: str, name: str = "") -> str:
-        """Create a key bound to ``site`` and return it; only its digest is stored."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    def create(self, site: str, name: str = "", akismet: bool = False) -> str:
+        """Create a key bound to ``site`` and return it; only its digest is stored.
+
+        Args:
+            akismet: make a 12-character lower-case key that Akismet clients accept.
+        """
+        if akismet:
+            token = "".join(secrets.choice(AKISMET_KEY_ALPHABET) for _ in range(AKISMET_KEY_CHARS))
+        else:
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         d = digest(token)
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(

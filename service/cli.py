@@ -56,11 +56,14 @@ def keys() -> None:
 @keys.command("create")
 @click.option("--site", required=True, help="The site the key may check comments for.")
 @click.option("--name", default="", help="A note on who uses the key.")
-def keys_create(site: str, name: str) -> None:
+@click.option(
+    "--akismet", is_flag=True, help="Make a 12-character key for Akismet clients (WordPress)."
+)
+def keys_create(site: str, name: str, akismet: bool) -> None:
     """Create an API key for SITE and print it (it is stored hashed and shown only once)."""
     cfg = settings.load()
     client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
-    click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name))
+    click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name, akismet))
 
 
 main.add_command(train)

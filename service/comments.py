@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from service.auth import require_api_key
+from service.checks import check_comments
 from service.errors import APIError
 from service.validation import Comment, parse_comment
 
@@ -38,44 +39,13 @@ def _site_of(comment: Comment) -> str:
     return str(g.site)
 
 
-def _check(comments: list[Comment]) -> list[dict[str, Any]]:
-    """Score new comments, store each once, and return the answers that stand."""
-    store = current_app.extensions["commentguard.records"]
-    site = str(g.site)
-    answers: list[dict[str, Any] | None] = [store.stored_answer(site, c.id) for c in comments]
-    new = [c for c, a in zip(comments, answers, strict=True) if a is None]
-    if new:
-        scorer = current_app.extensions.get("commentguard.scorer")
-        if scorer is None:
-            raise APIError(
-                503, "model_unavailable", "no model is loaded yet: run `commentguard train`"
-            )
-        verdicts = scorer.check([c.content for c in new])
-        items = [
-            (
-                c.to_dict() | {"site": site},
-                {
-                    "id": c.id,
-                    "verdict": v.verdict,
-                    "score": round(v.score, 6),
-                    "reasons": [r.to_dict() for r in v.reasons],
-                    "model_version": scorer.version,
-                },
-            )
-            for c, v in zip(new, verdicts, strict=True)
-        ]
-        stored = iter(store.save_many(site, items))
-        answers = [a if a is not None else next(stored) for a in answers]
-    return [a for a in answers if a is not None]
-
-
 @bp.post("/check")
 @require_api_key
 def check() -> ResponseReturnValue:
     """Score one comment and answer ham, unsure or spam; retries get the stored answer."""
     comment = parse_comment(json_body(), current_app.config["COMMENTGUARD"]["MAX_CONTENT_CHARS"])
     _site_of(comment)
-    return jsonify(_check([comment])[0])
+    return jsonify(check_comments(str(g.site), [comment])[0])
 
 
 @bp.post("/check-batch")
@@ -100,7 +70,7 @@ def check_batch() -> ResponseReturnValue:
     ]
     for c in comments:
         _site_of(c)
-    return jsonify({"results": _check(comments)})
+    return jsonify({"results": check_comments(str(g.site), comments)})
 
 
 @bp.get("/<path:comment_id>")

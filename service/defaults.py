@@ -32,6 +32,12 @@ MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024
 REASONS = 3
 """How many reasons a verdict lists."""
 
+AKISMET_DISCARD_CUTOFF = 0.99
+"""Score (0-1) above which an Akismet spam answer adds `X-akismet-pro-tip: discard`; 1 never."""
+
+AKISMET_UNSURE_ANSWER = "true"
+"""Akismet answer (`true` or `false`) for an unsure comment; true files it as spam for review."""
+
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
 

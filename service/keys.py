@@ -28,3 +28,7 @@ class Keys:
     def labels_stream(self) -> str:
         """Stream of training labels (moderator decisions, Akismet submissions)."""
         return f"{self.prefix}labels"
+
+    def akismet_usage(self, site: str, month: str) -> str:
+        """Counter of a site's Akismet comment-check calls in one month (``YYYY-MM``)."""
+        return f"{self.prefix}akismet-usage:{site}:{month}"

@@ -8,6 +8,7 @@ def test_literal_keys_under_the_default_prefix():
     assert keys.api_keys() == "cg:apikeys"
     assert keys.review_stream() == "cg:review"
     assert keys.labels_stream() == "cg:labels"
+    assert keys.akismet_usage("blog", "2026-11") == "cg:akismet-usage:blog:2026-11"
 
 
 def test_prefix_is_configurable():
