@@ -9,6 +9,7 @@ so the stream holds exactly the undecided items.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from service.errors import APIError
 from service.keys import Keys
 
 GROUP = "moderators"
+# A stream entry id; anything else cannot name a review item.
+REVIEW_ID = re.compile(r"\d{1,19}-\d{1,19}")
 LABELS = ("spam", "ham")
 # A calibrated probability of 0.5 is where the model knows least.
 MOST_UNCERTAIN = 0.5
@@ -397,8 +400,10 @@ class ReviewQueue:
         """Return (site, comment id) of each review id, queued or decided, or None."""
         with self.redis.pipeline(transaction=False) as pipe:
             for rid in review_ids:
-                pipe.xrange(self.stream, rid, rid)
-                pipe.hget(self.keys.review_index(), rid)
+                # A malformed id is looked up as "0-0", which names no item.
+                valid = rid if REVIEW_ID.fullmatch(rid) else "0-0"
+                pipe.xrange(self.stream, valid, valid)
+                pipe.hget(self.keys.review_index(), valid)
             replies = pipe.execute()
         out: list[tuple[str, str] | None] = []
         for entry, decided in zip(replies[::2], replies[1::2], strict=True):
@@ -500,6 +505,8 @@ class ReviewQueue:
 
     def release(self, review_id: str, moderator: str) -> None:
         """Hand the moderator's claim back to the queue at once."""
+        if not REVIEW_ID.fullmatch(review_id):
+            raise APIError(404, "not_found", f"no review item {review_id!r}")
         self._group_info()
         status, *rest = self._release(
             keys=[self.stream], args=[review_id, moderator, GROUP, self.lease_ms]

@@ -49,16 +49,12 @@ def require_moderator(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> int:
-    """Return an integer within [low, high], or raise 422 naming the field."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = None
-    if isinstance(value, bool) or number is None or not low <= number <= high:
+    """Return ``value`` if it is an integer within [low, high], or raise 422 naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise APIError(
             422, "invalid_request", f"`{name}` must be an integer from {low} to {high}", name
         )
-    return number
+    return value
 
 
 def parse_decision(data: Any, where: str = "") -> tuple[str, str]:
@@ -88,7 +84,8 @@ def items() -> ResponseReturnValue:
     order = request.args.get("order", "oldest")
     if order not in ORDERS:
         raise APIError(422, "invalid_request", "`order` must be oldest or uncertain", "order")
-    limit = _int_arg(request.args.get("limit", 50), "limit", 1, MAX_LIST)
+    raw = request.args.get("limit", "50")
+    limit = _int_arg(int(raw) if raw.isdigit() else None, "limit", 1, MAX_LIST)
     q = queue()
     pending = q.pending(order, limit)
     return jsonify({"items": [i.to_dict() for i in pending], "order": order, "counts": q.counts()})
