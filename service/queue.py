@@ -431,22 +431,29 @@ class ReviewQueue:
             if label not in LABELS:
                 raise APIError(422, "invalid_label", "`label` must be spam or ham", "label")
         comments = self._comment_of([rid for rid, _, _ in decisions])
-        with self.redis.pipeline(transaction=False) as pipe:
-            for (rid, label, note), comment in zip(decisions, comments, strict=True):
-                if comment is not None:
-                    self._decide(
-                        keys=[
-                            self.keys.comment(*comment),
-                            self.stream,
-                            self.keys.audit_stream(),
-                            self.keys.labels_stream(),
-                            self.keys.review_index(),
-                            self.keys.review_decided(),
-                        ],
-                        args=[rid, label, moderator, note, self.lease_ms, GROUP, *comment],
-                        client=pipe,
-                    )
-            replies = iter(pipe.execute())
+        calls = [
+            (
+                [
+                    self.keys.comment(*comment),
+                    self.stream,
+                    self.keys.audit_stream(),
+                    self.keys.labels_stream(),
+                    self.keys.review_index(),
+                    self.keys.review_decided(),
+                ],
+                [rid, label, moderator, note, self.lease_ms, GROUP, *comment],
+            )
+            for (rid, label, note), comment in zip(decisions, comments, strict=True)
+            if comment is not None
+        ]
+        if len(calls) == 1:
+            # One call needs no pipeline, whose script check would cost a round trip.
+            replies = iter([self._decide(keys=calls[0][0], args=calls[0][1])])
+        else:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for keys, args in calls:
+                    self._decide(keys=keys, args=args, client=pipe)
+                replies = iter(pipe.execute())
         return [
             self._decision(rid, label, moderator, next(replies) if comment else None)
             for (rid, label, _), comment in zip(decisions, comments, strict=True)
