@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -41,6 +42,8 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 ORDERS = ("oldest", "uncertain")
+# A URL scheme such as javascript: or data: (a dotted "scheme" is a host with a port).
+SCHEME = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9+-]*):(?!\d)")
 
 
 def queue() -> ReviewQueue:
@@ -148,6 +151,9 @@ def logout() -> ResponseReturnValue:
 
 def link_view(url: str) -> dict[str, str]:
     """Return a URL with the host it leads to, in ASCII so look-alike letters show."""
+    scheme = SCHEME.match(url)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return {"url": url, "domain": f"{scheme.group(1).lower()}: (not a web address)"}
     try:
         host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
     except ValueError:

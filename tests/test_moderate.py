@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.labels import LabelLog
+from service.moderate import link_view
 from tests.review_data import enqueue
 
 HOSTILE = (
@@ -191,3 +192,20 @@ def test_a_deleted_moderator_loses_the_session(app: Flask, client: FlaskClient, 
     redis_client = app.extensions["commentguard.redis"]
     redis_client.srem(app.extensions["commentguard.keys"].moderators(), "ann")
     assert client.get("/moderate").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "url,domain",
+    [
+        ("https://shop.example/deal", "shop.example"),
+        ("www.cheap-pills.example", "www.cheap-pills.example"),
+        ("http://\u0430pple.example/p", "xn--pple-43d.example"),
+        ("example.com:8080/x", "example.com"),
+        ("javascript:alert(1)", "javascript: (not a web address)"),
+        (" JavaScript:alert(1)", "javascript: (not a web address)"),
+        ("data:text/html,<b>", "data: (not a web address)"),
+        ("https://[::1/", "(no host)"),
+    ],
+)
+def test_links_show_the_host_they_lead_to(url: str, domain: str) -> None:
+    assert link_view(url) == {"url": url, "domain": domain}
