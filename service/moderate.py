@@ -67,7 +67,10 @@ def template_helpers() -> dict[str, Any]:
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     """Render a template as a response."""
-    return Response(render_template(template, **context), status=status, mimetype="text/html")
+    # Comment text may hold lone UTF-16 surrogates (valid JSON escapes), which UTF-8
+    # cannot encode: they are shown as "?".
+    html = render_template(template, **context).encode("utf-8", "replace")
+    return Response(html, status=status, mimetype="text/html")
 
 
 @bp.before_request

@@ -28,9 +28,22 @@ LABELS = ("spam", "ham")
 MOST_UNCERTAIN = 0.5
 DAY = 86400
 
-_NOW = """
+_NOW = r"""
 local t = redis.call('TIME')
 local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1e6)
+local function decode(raw)
+  if not raw then return {} end
+  local ok, value = pcall(cjson.decode, raw)
+  if ok then return value end
+  -- Python's JSON may hold a lone UTF-16 surrogate, which stops cjson: replace them.
+  ok, value = pcall(cjson.decode, (string.gsub(raw, '\\u[dD][89a-fA-F]%x%x', '\\ufffd')))
+  if ok then return value end
+  return {}
+end
+local function text(value)
+  if type(value) == 'string' then return value end
+  return ''
+end
 """
 
 # One decision per item: the first caller wins, later ones learn who decided and when.
@@ -59,15 +72,11 @@ redis.call('HSET', KEYS[1], 'review_state', 'decided', 'decision', ARGV[2],
 redis.call('HSET', KEYS[5], ARGV[1], cjson.encode({ARGV[7], ARGV[8]}))
 redis.call('ZADD', KEYS[6], now, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(now) - 86400)
-local ok, answer = pcall(cjson.decode, rec[7])
-local ok2, comment = pcall(cjson.decode, rec[6])
 redis.call('XADD', KEYS[3], '*', 'event', 'decide', 'review_id', ARGV[1], 'site', ARGV[7],
   'id', ARGV[8], 'moderator', ARGV[3], 'at', now, 'label', ARGV[2], 'note', ARGV[4],
-  'score', rec[9], 'verdict', rec[8],
-  'model_version', ok and tostring(answer.model_version or '') or '')
+  'score', rec[9], 'verdict', rec[8], 'model_version', text(decode(rec[7]).model_version))
 redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
-  'text', ok2 and tostring(comment.content or '') or '', 'source', 'moderator:' .. ARGV[3],
-  'at', now)
+  'text', text(decode(rec[6]).content), 'source', 'moderator:' .. ARGV[3], 'at', now)
 return {'ok', now}
 """
 )
@@ -96,11 +105,9 @@ local new_id = redis.call('XADD', KEYS[2], '*', 'site', ARGV[4], 'id', ARGV[5], 
 redis.call('HSET', KEYS[1], 'review_id', new_id, 'review_state', 'pending')
 redis.call('HDEL', KEYS[1], 'decision', 'decided_by', 'decided_at', 'note')
 redis.call('ZREM', KEYS[5], ARGV[1])
-local ok, answer = pcall(cjson.decode, rec[8])
 redis.call('XADD', KEYS[3], '*', 'event', 'undo', 'review_id', ARGV[1], 'site', ARGV[4],
   'id', ARGV[5], 'moderator', ARGV[2], 'at', now, 'label', rec[3], 'requeued_as', new_id,
-  'score', rec[6], 'verdict', rec[7],
-  'model_version', ok and tostring(answer.model_version or '') or '')
+  'score', rec[6], 'verdict', rec[7], 'model_version', text(decode(rec[8]).model_version))
 redis.call('XADD', KEYS[4], '*', 'site', ARGV[4], 'id', ARGV[5], 'label', 'retracted',
   'text', '', 'source', 'moderator:' .. ARGV[2], 'at', now)
 return {'ok', new_id}

@@ -209,3 +209,11 @@ def test_a_deleted_moderator_loses_the_session(app: Flask, client: FlaskClient, 
 )
 def test_links_show_the_host_they_lead_to(url: str, domain: str) -> None:
     assert link_view(url) == {"url": url, "domain": domain}
+
+
+def test_a_lone_surrogate_in_a_comment_still_renders(
+    app: Flask, client: FlaskClient, ann: None
+) -> None:
+    redis_client, keys = app.extensions["commentguard.redis"], app.extensions["commentguard.keys"]
+    enqueue(redis_client, keys, [0.5], ["odd \ud800 text"])
+    assert "odd ? text" in login(client)

@@ -284,3 +284,12 @@ def test_entries_queued_before_the_group_existed_are_served(
     ids = enqueue(redis_client, KEYS, [0.5, 0.5])
     assert redis_client.exists(KEYS.review_stream())
     assert [i.review_id for i in queue.claim("alice", 5)] == ids
+
+
+def test_a_lone_surrogate_in_the_text_does_not_lose_the_label(
+    redis_client: redis.Redis, queue: ReviewQueue
+) -> None:
+    [rid] = enqueue(redis_client, KEYS, [0.5], ["odd \ud800 text"])
+    queue.decide(rid, "ham", "alice")
+    [label] = LabelLog(redis_client, KEYS).latest()
+    assert label.text == "odd \ufffd text"
