@@ -164,7 +164,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     names = {
         "enqueue": "enqueue (save record + XADD)",
-        "claim": f"claim {r['claim']['items_per_call']} (XAUTOCLAIM + XREADGROUP)",
+        "claim": f"claim {r['claim']['items_per_call']} (XPENDING IDLE, XCLAIM, XREADGROUP)",
         "decide": "decide one (Lua)",
         "decide_bulk": f"decide {r['decide_bulk']['decisions_per_call']} in one call",
     }

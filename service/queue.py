@@ -1,9 +1,10 @@
 """The review queue: unsure comments in a Redis stream, served to moderators by a consumer group.
 
 An entry enters the stream with its comment record (``records.py``). Claiming reads it into
-the group's pending list under the moderator's name; a claim idle for longer than the lease
-is taken over by the next claim (XAUTOCLAIM). A decision acknowledges and deletes the entry,
-so the stream holds exactly the undecided items.
+the group's pending list under the moderator's name (XREADGROUP); a claim idle for longer
+than the lease is taken over by the next claim (XPENDING IDLE finds it, XCLAIM with the lease
+as min-idle takes it). A decision acknowledges and deletes the entry, so the stream holds
+exactly the undecided items.
 """
 
 from __future__ import annotations
@@ -284,14 +285,15 @@ class ReviewQueue:
             (rid, hit[0][1] if hit else None) for rid, hit in zip(review_ids, found, strict=True)
         ]
 
-    def _claims(self) -> list[dict[str, Any]]:
-        """Return every delivered, undecided entry: id, consumer and idle milliseconds."""
-        info = self._group_info()
-        if not info["pending"]:
+    def _expired(self, count: int) -> list[str]:
+        """Return up to ``count`` claimed ids whose lease has run out, oldest first."""
+        if count <= 0:
             return []
-        return list(
-            self.redis.xpending_range(self.stream, GROUP, "-", "+", count=int(info["pending"]))
+        # The IDLE filter runs in the server, however long the pending list.
+        late = self.redis.xpending_range(
+            self.stream, GROUP, "-", "+", count=count, idle=self.lease_ms
         )
+        return [p["message_id"] for p in late]
 
     def _now(self) -> float:
         """Return the Redis server's clock, shared by every API host."""
@@ -300,12 +302,11 @@ class ReviewQueue:
 
     def pending(self, order: str = "oldest", limit: int = 50) -> list[Item]:
         """Return unclaimed items, oldest first or most uncertain first."""
-        claims = self._claims()
-        expired = [c["message_id"] for c in claims if c["time_since_delivered"] >= self.lease_ms]
-        last = self._group_info()["last-delivered-id"]
-        # Every delivered entry is older than every undelivered one.
+        info = self._group_info()
         wanted = limit if order == "oldest" else self.scan_limit
-        fresh = self.redis.xrange(self.stream, f"({last}", "+", count=wanted)
+        expired = self._expired(min(int(info["pending"]), wanted))
+        # Every delivered entry is older than every undelivered one.
+        fresh = self.redis.xrange(self.stream, f"({info['last-delivered-id']}", "+", count=wanted)
         items = self._items(self._entries(expired) + list(fresh), {})
         if order == "uncertain":
             items.sort(key=lambda i: abs(i.score - MOST_UNCERTAIN))
@@ -313,19 +314,24 @@ class ReviewQueue:
 
     def claimed_by(self, moderator: str) -> list[Item]:
         """Return the items whose lease the moderator holds, oldest first."""
+        held = int(self._group_info()["pending"])
+        if not held:
+            return []
         now = self._now()
         mine = {
             c["message_id"]: (moderator, now + (self.lease_ms - c["time_since_delivered"]) / 1000)
-            for c in self._claims()
-            if c["consumer"] == moderator and c["time_since_delivered"] < self.lease_ms
+            for c in self.redis.xpending_range(
+                self.stream, GROUP, "-", "+", count=held, consumername=moderator
+            )
+            if c["time_since_delivered"] < self.lease_ms
         }
         return self._items(self._entries(list(mine)), mine)
 
     def counts(self) -> dict[str, int]:
         """Return how many items are pending and how many are claimed."""
-        undecided = int(self.redis.xlen(self.stream))
-        claimed = sum(1 for c in self._claims() if c["time_since_delivered"] < self.lease_ms)
-        return {"pending": undecided - claimed, "claimed": claimed}
+        held = int(self._group_info()["pending"])
+        claimed = held - len(self._expired(held))
+        return {"pending": int(self.redis.xlen(self.stream)) - claimed, "claimed": claimed}
 
     def stats(self) -> dict[str, Any]:
         """Return pending, claimed, decided in the last 24 h and the oldest pending age."""
@@ -386,20 +392,17 @@ class ReviewQueue:
         """Lease up to ``count`` items to the moderator: expired claims first, then new ones."""
         self._group_info()
         got: list[tuple[str, dict[str, str] | None]] = []
-        cursor = "0-0"
-        while len(got) < count:
-            reply = self.redis.xautoclaim(
-                self.stream, GROUP, moderator, self.lease_ms, cursor, count=count - len(got)
-            )
-            cursor, entries = reply[0], reply[1]
-            got += [(rid, f) for rid, f in entries if f]
-            if cursor == "0-0":
-                break
+        expired = self._expired(count)
+        if expired:
+            # XCLAIM checks the idle time again, atomically: an entry another moderator
+            # took meanwhile is not taken twice.
+            got = list(self.redis.xclaim(self.stream, GROUP, moderator, self.lease_ms, expired))
         if len(got) < count:
             for _, entries in self.redis.xreadgroup(
                 GROUP, moderator, {self.stream: ">"}, count=count - len(got)
             ):
                 got += entries
+        got = [(rid, f) for rid, f in got if f]
         expires = self._now() + self.lease_ms / 1000
         return self._items(got, {rid: (moderator, expires) for rid, _ in got})
 

@@ -293,3 +293,16 @@ def test_a_lone_surrogate_in_the_text_does_not_lose_the_label(
     queue.decide(rid, "ham", "alice")
     [label] = LabelLog(redis_client, KEYS).latest()
     assert label.text == "odd \ufffd text"
+
+
+def test_a_claim_takes_only_expired_leases_among_live_ones(
+    redis_client: redis.Redis, queue: ReviewQueue
+) -> None:
+    first, second, third = enqueue(redis_client, KEYS, [0.5, 0.5, 0.5])
+    queue.claim("alice", 1)
+    queue.claim("bob", 1)
+    queue.release(second, "bob")
+    # The pending list now holds alice's live lease, then bob's released (expired) one.
+    assert [i.review_id for i in queue.claim("carol", 5)] == [second, third]
+    assert [i.review_id for i in queue.claimed_by("alice")] == [first]
+    assert queue.counts() == {"pending": 0, "claimed": 3}
