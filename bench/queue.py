@@ -21,7 +21,8 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from functools import partial  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -57,7 +58,7 @@ def _comment(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
     return comment, answer
 
 
-def _timed(calls: list[Callable[[], Any]]) -> tuple[float, list[float]]:
+def _timed(calls: Sequence[Callable[[], Any]]) -> tuple[float, list[float]]:
     """Run the calls in order; return the wall time and each call's latency in ms."""
     latencies = []
     start = time.perf_counter()
@@ -82,7 +83,7 @@ def _summary(ops: int, seconds: float, latencies: list[float]) -> dict[str, floa
     }
 
 
-def run(items: int, claim_size: int, bulk_size: int) -> dict[str, Any]:
+def run(items: int, claim_size: int, bulk_size: int, threads: int) -> dict[str, Any]:
     """Measure each queue operation on a fresh embedded Redis."""
     with tempfile.TemporaryDirectory() as tmp:
         client = start_embedded(Path(tmp))
@@ -112,16 +113,27 @@ def run(items: int, claim_size: int, bulk_size: int) -> dict[str, Any]:
                 "items_per_second": round(len(claimed) / secs, 1),
             }
 
-            # Decide each claimed item, one call per decision (by its holder).
+            # Decide each claimed item, one call per decision (by its holder): half of
+            # them from one thread, the other half from `threads` threads at once, as
+            # several moderators or API workers would.
             holder = {rid: moderators[(n // claim_size) % 4] for n, rid in enumerate(claimed)}
+            decisions = [partial(queue.decide, r, "spam", holder[r]) for r in claimed]
+            half = len(decisions) // 2
             client.config_resetstat()
-            secs, lat = _timed([partial(queue.decide, r, "spam", holder[r]) for r in claimed])
+            secs, lat = _timed(decisions[:half])
             script = client.info("commandstats")["cmdstat_evalsha"]
-            results["decide"] = _summary(len(claimed), secs, lat) | {
+            results["decide"] = _summary(half, secs, lat) | {
                 # Time Redis itself spends in the decide script: its capacity, whatever
                 # the client machine's load.
                 "server_us_per_decision": script["usec_per_call"],
             }
+            shares = [decisions[half + i :: threads] for i in range(threads)]
+            start = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                timed = list(pool.map(_timed, shares))
+            secs = time.perf_counter() - start
+            lat = [ms for _, share in timed for ms in share]
+            results["decide_threads"] = _summary(len(lat), secs, lat) | {"threads": threads}
 
             # Bulk decide: a second batch, bulk_size decisions per call, unclaimed.
             store.save_many(SITE, data[items:])
@@ -157,7 +169,7 @@ def markdown(report: dict[str, Any]) -> str:
         "# Review queue benchmark",
         "",
         f"{report['items']} items per phase; {report['redis']}; Python {report['python']};"
-        f" {report['cpus']} CPUs; {report['at']}. One client thread, no pipelining across calls.",
+        f" {report['cpus']} CPUs; {report['at']}. No pipelining across calls.",
         "",
         "| operation | calls | calls/s | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|",
@@ -165,7 +177,8 @@ def markdown(report: dict[str, Any]) -> str:
     names = {
         "enqueue": "enqueue (save record + XADD)",
         "claim": f"claim {r['claim']['items_per_call']} (XPENDING IDLE, XCLAIM, XREADGROUP)",
-        "decide": "decide one (Lua)",
+        "decide": "decide one (Lua), 1 thread",
+        "decide_threads": f"decide one (Lua), {r['decide_threads']['threads']} threads",
         "decide_bulk": f"decide {r['decide_bulk']['decisions_per_call']} in one call",
     }
     for key, name in names.items():
@@ -177,7 +190,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"- claimed items per second: {r['claim']['items_per_second']:,}",
-        f"- decisions per second, one per call: {r['decide']['per_second']:,}"
+        f"- decisions per second, one per call: {r['decide']['per_second']:,} from 1 thread,"
+        f" {r['decide_threads']['per_second']:,} from {r['decide_threads']['threads']} threads"
         f" (target {report['target_decisions_per_second']:,})",
         f"- decisions per second, bulk: {r['decide_bulk']['decisions_per_second']:,}",
         f"- Redis time per decision (decide script): {r['decide']['server_us_per_decision']} µs",
@@ -192,8 +206,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=5000, help="items per phase")
     parser.add_argument("--claim-size", type=int, default=10, help="items per claim call")
     parser.add_argument("--bulk-size", type=int, default=100, help="decisions per bulk call")
+    parser.add_argument("--threads", type=int, default=4, help="threads deciding at once")
     args = parser.parse_args()
-    report = run(args.items, args.claim_size, args.bulk_size)
+    report = run(args.items, args.claim_size, args.bulk_size, args.threads)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "queue.json").write_text(json.dumps(report, indent=2) + "\n")
     (RESULTS / "queue.md").write_text(markdown(report))
