@@ -73,8 +73,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             artifact, _cutoffs(cfg, artifact.cutoffs), cfg["REASONS"]
         )
     errors.register(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(comments.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(moderate.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(comments.bp)
     return app

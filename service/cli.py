@@ -50,21 +50,6 @@ def serve(bind: str | None, workers: int | None) -> None:
     Server().run()
 
 
-@main.group()
-def keys() -> None:
-    """Manage API keys (each bound to one site)."""
-
-
-@keys.command("create")
-@click.option("--site", required=True, help="The site the key may check comments for.")
-@click.option("--name", default="", help="A note on who uses the key.")
-def keys_create(site: str, name: str) -> None:
-    """Create an API key for SITE and print it (it is stored hashed and shown only once)."""
-    cfg = settings.load()
-    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
-    click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name))
-
-
 def _moderators() -> Moderators:
     """Return the moderator accounts of the configured Redis."""
     cfg = settings.load()
@@ -109,6 +94,21 @@ def moderators_token(name: str) -> None:
         raise click.ClickException(
             f"no moderator {name!r}; create one with `commentguard moderators add {name}`"
         ) from None
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys (each bound to one site)."""
+
+
+@keys.command("create")
+@click.option("--site", required=True, help="The site the key may check comments for.")
+@click.option("--name", default="", help="A note on who uses the key.")
+def keys_create(site: str, name: str) -> None:
+    """Create an API key for SITE and print it (it is stored hashed and shown only once)."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name))
 
 
 main.add_command(train)

@@ -21,14 +21,6 @@ class Keys:
         """Set of the sha256 digests of every API key."""
         return f"{self.prefix}apikeys"
 
-    def review_stream(self) -> str:
-        """Stream of comments waiting for a moderator."""
-        return f"{self.prefix}review"
-
-    def labels_stream(self) -> str:
-        """Stream of training labels (moderator decisions, Akismet submissions)."""
-        return f"{self.prefix}labels"
-
     def review_index(self) -> str:
         """Hash from each decided review id to its comment, as JSON ``[site, id]``."""
         return f"{self.prefix}review:index"
@@ -52,3 +44,11 @@ class Keys:
     def moderator_token(self, digest: str) -> str:
         """String naming the moderator of a review API token, found by its sha256."""
         return f"{self.prefix}modtoken:{digest}"
+
+    def review_stream(self) -> str:
+        """Stream of comments waiting for a moderator."""
+        return f"{self.prefix}review"
+
+    def labels_stream(self) -> str:
+        """Stream of training labels (moderator decisions, Akismet submissions)."""
+        return f"{self.prefix}labels"

@@ -32,8 +32,8 @@ from flask.typing import ResponseReturnValue
 
 from model.text import extract_urls, normalise
 from service.errors import APIError
-from service.queue import MOST_UNCERTAIN, ReviewQueue, iso
-from service.review import MAX_NOTE_CHARS
+from service.queue import MOST_UNCERTAIN, iso
+from service.review import MAX_NOTE_CHARS, queue
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 
@@ -44,12 +44,6 @@ CSP = (
 ORDERS = ("oldest", "uncertain")
 # A URL scheme such as javascript: or data: (a dotted "scheme" is a host with a port).
 SCHEME = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9+-]*):(?!\d)")
-
-
-def queue() -> ReviewQueue:
-    """Return the app's review queue."""
-    q: ReviewQueue = current_app.extensions["commentguard.review"]
-    return q
 
 
 def csrf_token() -> str:

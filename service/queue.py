@@ -344,7 +344,9 @@ class ReviewQueue:
             ),
         }
 
-    def recent_decisions(self, moderator: str, limit: int = 10, scan: int = 500) -> list[dict]:
+    def recent_decisions(
+        self, moderator: str, limit: int = 10, scan: int = 500
+    ) -> list[dict[str, Any]]:
         """Return the moderator's latest decisions not undone, newest first, from the audit."""
         undone: set[str] = set()
         out: list[dict[str, Any]] = []

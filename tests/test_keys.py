@@ -1,25 +1,25 @@
-"""Every Redis key, spelled out, so a change of layout is a deliberate one."""
-
-from __future__ import annotations
-
 from service.keys import Keys
 
 
-def test_literal_keys() -> None:
-    k = Keys("cg:")
-    assert k.comment("blog", "c-1") == "cg:comment:blog:c-1"
-    assert k.api_key("abc") == "cg:apikey:abc"
-    assert k.api_keys() == "cg:apikeys"
-    assert k.review_stream() == "cg:review"
-    assert k.labels_stream() == "cg:labels"
-    assert k.review_index() == "cg:review:index"
-    assert k.review_decided() == "cg:review:decided"
-    assert k.audit_stream() == "cg:audit"
-    assert k.moderator("ann") == "cg:moderator:ann"
-    assert k.moderators() == "cg:moderators"
-    assert k.moderator_token("abc") == "cg:modtoken:abc"
+def test_literal_keys_under_the_default_prefix():
+    keys = Keys()
+    assert keys.comment("blog.example.com", "c-1") == "cg:comment:blog.example.com:c-1"
+    assert keys.api_key("ab12") == "cg:apikey:ab12"
+    assert keys.api_keys() == "cg:apikeys"
+    assert keys.review_stream() == "cg:review"
+    assert keys.labels_stream() == "cg:labels"
 
 
-def test_prefix_applies_to_every_key() -> None:
-    assert Keys("x:").review_stream() == "x:review"
-    assert Keys("x:").moderator("ann") == "x:moderator:ann"
+def test_prefix_is_configurable():
+    assert Keys("other:").comment("s", "1") == "other:comment:s:1"
+
+
+def test_literal_review_and_moderator_keys():
+    keys = Keys()
+    assert keys.review_index() == "cg:review:index"
+    assert keys.review_decided() == "cg:review:decided"
+    assert keys.audit_stream() == "cg:audit"
+    assert keys.moderator("ann") == "cg:moderator:ann"
+    assert keys.moderators() == "cg:moderators"
+    assert keys.moderator_token("ab12") == "cg:modtoken:ab12"
+    assert Keys("other:").moderator("ann") == "other:moderator:ann"

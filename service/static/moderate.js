@@ -38,7 +38,7 @@
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) {
       return;
     }
-    if (event.target.closest("input, textarea, select, button")) {
+    if (event.target.closest("input, textarea, select")) {
       return;
     }
     const actions = {
