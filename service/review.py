@@ -85,7 +85,7 @@ def items() -> ResponseReturnValue:
     if order not in ORDERS:
         raise APIError(422, "invalid_request", "`order` must be oldest or uncertain", "order")
     raw = request.args.get("limit", "50")
-    limit = _int_arg(int(raw) if raw.isdigit() else None, "limit", 1, MAX_LIST)
+    limit = _int_arg(int(raw) if raw.isdecimal() and len(raw) < 7 else None, "limit", 1, MAX_LIST)
     q = queue()
     pending = q.pending(order, limit)
     return jsonify({"items": [i.to_dict() for i in pending], "order": order, "counts": q.counts()})

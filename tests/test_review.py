@@ -195,3 +195,10 @@ def test_the_comment_api_reports_the_review_state(
     assert decided["decision"]["label"] == "spam"
     assert decided["decision"]["decided_by"] == "ann"
     assert decided["decision"]["note"] == "n"
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "9" * 5000, "-1", "1.5"])
+def test_odd_limits_are_422(client: FlaskClient, mod: dict[str, str], limit: str) -> None:
+    r = client.get("/v1/review/items", query_string={"limit": limit}, headers=mod)
+    assert r.status_code == 422
+    assert r.get_json()["error"]["field"] == "limit"
