@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from flask import Flask
 from model.artifact import ArtifactError, Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
-from service import akismet, comments, errors, health, settings
+from service import akismet, comments, errors, health, moderate, review, settings
 from service.auth import ApiKeys
 from service.keys import Keys
+from service.moderators import Moderators
+from service.queue import ReviewQueue
 from service.records import CommentStore
 from service.redis_client import connect
 
@@ -40,6 +43,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=cfg["MAX_BODY_BYTES"],
         SECRET_KEY=cfg["SECRET_KEY"] or settings.secret_key(data_dir),
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg["SESSION_HOURS"]),
     )
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
@@ -47,6 +54,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.keys"] = keys
     app.extensions["commentguard.api_keys"] = ApiKeys(redis_client, keys)
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
+    app.extensions["commentguard.review"] = ReviewQueue(
+        redis_client,
+        keys,
+        lease_seconds=cfg["REVIEW_LEASE_SECONDS"],
+        undo_seconds=cfg["REVIEW_UNDO_SECONDS"],
+        scan_limit=cfg["REVIEW_SCAN_LIMIT"],
+    )
+    app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store
     try:
@@ -58,6 +73,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
             artifact, _cutoffs(cfg, artifact.cutoffs), cfg["REASONS"]
         )
     errors.register(app)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(moderate.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(akismet.bp)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 from service import settings
 from service.auth import ApiKeys
 from service.keys import Keys
+from service.moderators import Moderators
 from service.redis_client import connect
 from training.commands import evaluate, score, train
 
@@ -46,6 +48,52 @@ def serve(bind: str | None, workers: int | None) -> None:
             return create_app()
 
     Server().run()
+
+
+def _moderators() -> Moderators:
+    """Return the moderator accounts of the configured Redis."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    return Moderators(client, Keys(cfg["REDIS_PREFIX"]))
+
+
+@main.group()
+def moderators() -> None:
+    """Manage moderator accounts (the /moderate page and the review API)."""
+
+
+@moderators.command("add")
+@click.argument("name")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
+)
+def moderators_add(name: str, password_stdin: bool) -> None:
+    """Create moderator NAME, or set a new password for an existing one."""
+    try:
+        Moderators.check_name(name)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="NAME") from None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        _moderators().add(name, password)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"moderator {name} saved; they can log in at /moderate")
+
+
+@moderators.command("token")
+@click.argument("name")
+def moderators_token(name: str) -> None:
+    """Print a new review API token for NAME (stored hashed; replaces the previous one)."""
+    try:
+        click.echo(_moderators().new_token(name))
+    except KeyError:
+        raise click.ClickException(
+            f"no moderator {name!r}; create one with `commentguard moderators add {name}`"
+        ) from None
 
 
 @main.group()

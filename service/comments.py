@@ -85,15 +85,16 @@ def show(comment_id: str) -> ResponseReturnValue:
     record = current_app.extensions["commentguard.records"].get(site, comment_id)
     if record is None:
         raise APIError(404, "not_found", f"no comment {comment_id!r} was checked for site {site!r}")
-    return jsonify(record_view(record))
+    review = current_app.extensions["commentguard.review"].state_of(record)
+    return jsonify(record_view(record, review))
 
 
-def record_view(record: dict[str, Any]) -> dict[str, Any]:
-    """Return the public view of a stored record."""
+def record_view(record: dict[str, Any], review: dict[str, Any]) -> dict[str, Any]:
+    """Return the public view of a stored record with its review state."""
     answer = json.loads(record["response"])
     comment = json.loads(record["comment"])
     return answer | {
         "site": comment["site"],
         "received_at": float(record["received_at"]),
-        "review": {"state": "pending" if record.get("review_id") else "none"},
+        "review": review,
     }

@@ -11,6 +11,27 @@ REDIS_PREFIX = "cg:"
 DATA_DIR = "var"
 """Directory of the model store, the embedded Redis and the session secret."""
 
+REVIEW_LEASE_SECONDS = 600
+"""How long a moderator's claim on a review item lasts, in seconds, before it returns."""
+
+REVIEW_UNDO_SECONDS = 300
+"""How long after deciding a moderator may undo the decision, in seconds."""
+
+REVIEW_MAX_CLAIM = 100
+"""Most review items one claim call may take."""
+
+REVIEW_PAGE_ITEMS = 20
+"""How many items the moderation page holds claimed for the moderator at once."""
+
+REVIEW_SCAN_LIMIT = 10_000
+"""Most pending items read to sort the list by uncertainty."""
+
+SESSION_COOKIE_SECURE = False
+"""Mark the moderator's session cookie Secure (true/false); set when served over HTTPS."""
+
+SESSION_HOURS = 12
+"""How long a moderator stays logged in, in hours."""
+
 HAM_CUTOFF: float | None = None
 """Score (0-1) below which a comment is ham; unset uses the model manifest's cutoff."""
 

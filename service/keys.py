@@ -21,6 +21,30 @@ class Keys:
         """Set of the sha256 digests of every API key."""
         return f"{self.prefix}apikeys"
 
+    def review_index(self) -> str:
+        """Hash from each decided review id to its comment, as JSON ``[site, id]``."""
+        return f"{self.prefix}review:index"
+
+    def review_decided(self) -> str:
+        """Sorted set of review ids decided in the last 24 hours, scored by decision time."""
+        return f"{self.prefix}review:decided"
+
+    def audit_stream(self) -> str:
+        """Stream of moderator actions: decisions and undos, with who, when and the model's view."""
+        return f"{self.prefix}audit"
+
+    def moderator(self, name: str) -> str:
+        """Hash of one moderator account: password hash and token digest."""
+        return f"{self.prefix}moderator:{name}"
+
+    def moderators(self) -> str:
+        """Set of every moderator name."""
+        return f"{self.prefix}moderators"
+
+    def moderator_token(self, digest: str) -> str:
+        """String naming the moderator of a review API token, found by its sha256."""
+        return f"{self.prefix}modtoken:{digest}"
+
     def review_stream(self) -> str:
         """Stream of comments waiting for a moderator."""
         return f"{self.prefix}review"

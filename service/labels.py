@@ -23,6 +23,10 @@ class Label:
     at: float
 
 
+RETRACTED = "retracted"
+"""The label of an entry that withdraws a comment's earlier label (an undone decision)."""
+
+
 class LabelLog:
     """Append labels and read back the latest one per (site, comment id)."""
 
@@ -53,11 +57,13 @@ class LabelLog:
         return (client or self.redis).xadd(self.keys.labels_stream(), fields)
 
     def latest(self) -> list[Label]:
-        """Return the newest label of each comment, oldest first."""
+        """Return the newest label of each comment, oldest first; retracted ones drop out."""
         newest: dict[tuple[str, str], Label] = {}
         for _, f in self.redis.xrange(self.keys.labels_stream()):
             key = (f["site"], f["id"])
             newest.pop(key, None)
+            if f["label"] == RETRACTED:
+                continue
             newest[key] = Label(
                 f["site"], f["id"], f["label"], f["text"], f["source"], float(f["at"])
             )

@@ -25,6 +25,12 @@ def names() -> list[str]:
 def _parse(name: str, raw: str) -> Any:
     """Convert an environment value to the type of the default."""
     hint = str(get_type_hints(defaults).get(name, type(getattr(defaults, name)).__name__))
+    if hint == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"{ENV_PREFIX}{name}={raw!r} is not true or false")
     try:
         if "float" in hint:
             return float(raw) if raw != "" else None

@@ -13,3 +13,14 @@ def test_literal_keys_under_the_default_prefix():
 
 def test_prefix_is_configurable():
     assert Keys("other:").comment("s", "1") == "other:comment:s:1"
+
+
+def test_literal_review_and_moderator_keys():
+    keys = Keys()
+    assert keys.review_index() == "cg:review:index"
+    assert keys.review_decided() == "cg:review:decided"
+    assert keys.audit_stream() == "cg:audit"
+    assert keys.moderator("ann") == "cg:moderator:ann"
+    assert keys.moderators() == "cg:moderators"
+    assert keys.moderator_token("ab12") == "cg:modtoken:ab12"
+    assert Keys("other:").moderator("ann") == "other:moderator:ann"

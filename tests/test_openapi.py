@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import ignored_auth
@@ -28,7 +30,7 @@ def test_api_conforms_to_its_openapi_document(app, api_key):
 def test_every_route_is_documented(app):
     documented = set(app.test_client().get("/openapi.json").get_json()["paths"])
     routes = {
-        str(rule).replace("<path:comment_id>", "{comment_id}")
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule))
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
     }
