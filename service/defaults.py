@@ -34,3 +34,21 @@ REASONS = 3
 
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
+
+RELOAD_INTERVAL = 2.0
+"""Seconds between a worker's checks for a newly published model (0: on every request)."""
+
+MIN_NEW_LABELS = 200
+"""Labels that must arrive after the current model's before `commentguard train` retrains."""
+
+GATE_TOLERANCE = 0.02
+"""How much worse (cost per comment, ROC-AUC) a candidate may be and still be published."""
+
+GATE_LABEL_SHARE = 0.2
+"""Share (0-1) of the labels, newest first, kept out of training for the gate set."""
+
+GATE_BASE_SHARE = 0.1
+"""Share (0-1) of the base corpus always kept out of training, for the gate set."""
+
+KEEP_VERSIONS = 5
+"""Model versions kept in the store; older ones are deleted (never the current one)."""

@@ -28,3 +28,7 @@ class Keys:
     def labels_stream(self) -> str:
         """Stream of training labels (moderator decisions, Akismet submissions)."""
         return f"{self.prefix}labels"
+
+    def audit_stream(self) -> str:
+        """Stream of audit entries: who (a moderator or a model) decided what, and when."""
+        return f"{self.prefix}audit"

@@ -40,10 +40,12 @@ def _held_out_decisions(texts: list[str], labels: np.ndarray, groups: list[str],
     """
     if len(set(groups)) >= 3:
         cv: Any = GroupKFold(n_splits=min(FOLDS, len(set(groups))))
+        by_group: Any = groups
     else:
-        cv = StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+        # StratifiedKFold warns when given groups it does not use.
+        cv, by_group = StratifiedKFold(FOLDS, shuffle=True, random_state=seed), None
     return cross_val_predict(
-        build_pipeline(), texts, labels, groups=groups, cv=cv, method="decision_function"
+        build_pipeline(), texts, labels, groups=by_group, cv=cv, method="decision_function"
     )
 
 
