@@ -1,0 +1,70 @@
+"""`commentguard recheck`: pending review items re-scored; clear ones resolved with an audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from click.testing import CliRunner
+
+from service.app import create_app
+from service.cli import main
+from service.keys import Keys
+
+COMMENTS = {
+    "spam-1": "CHECK OUT MY CHANNEL!!! subscribe please http://bit.ly/free-money",
+    "spam-2": "Please subscribe to my channel, I make music videos, check it out!",
+    "ham-1": "This song brings back so many memories, love it",
+    "decided": "Subscribe to my channel for free gift cards http://free.example.com",
+}
+
+
+def _queue_everything(redis_url: str, data_dir: Path) -> None:
+    """Check the comments with cutoffs that make every verdict unsure."""
+    app = create_app(
+        {
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "test",
+            "HAM_CUTOFF": 0.0,
+            "SPAM_CUTOFF": 1.0,
+        }
+    )
+    auth = {"Authorization": "Bearer " + app.extensions["commentguard.api_keys"].create("blog")}
+    client = app.test_client()
+    for comment_id, content in COMMENTS.items():
+        answer = client.post(
+            "/v1/comments/check", json={"id": comment_id, "content": content}, headers=auth
+        ).get_json()
+        assert answer["verdict"] == "unsure"
+    app.extensions["commentguard.redis"].close()
+
+
+def test_recheck_is_a_dry_run_unless_applied(
+    redis_client: redis.Redis, redis_url: str, data_dir: Path
+) -> None:
+    _queue_everything(redis_url, data_dir)
+    keys = Keys()
+    # A moderator already decided this one: recheck must leave it alone.
+    redis_client.hset(keys.comment("blog", "decided"), "decision", "spam")
+    env = {"COMMENTGUARD_REDIS_URL": redis_url, "COMMENTGUARD_DATA_DIR": str(data_dir)}
+
+    dry = CliRunner().invoke(main, ["recheck"], env=env, catch_exceptions=False)
+    assert dry.exit_code == 0
+    assert "model test-model: 3 pending, now ham 1, spam 2, still unsure 0" in dry.output
+    assert redis_client.xlen(keys.review_stream()) == 4
+    assert not redis_client.exists(keys.audit_stream())
+
+    applied = CliRunner().invoke(main, ["recheck", "--apply"], env=env, catch_exceptions=False)
+    assert "resolved 3 items" in applied.output
+    record = redis_client.hgetall(keys.comment("blog", "spam-1"))
+    assert record["decision"] == "spam" and record["decided_by"] == "model:test-model"
+    audit = [f for _, f in redis_client.xrange(keys.audit_stream())]
+    assert {(a["id"], a["decision"], a["model_version"]) for a in audit} == {
+        ("spam-1", "spam", "test-model"),
+        ("spam-2", "spam", "test-model"),
+        ("ham-1", "ham", "test-model"),
+    }
+    remaining = [f["id"] for _, f in redis_client.xrange(keys.review_stream())]
+    assert remaining == ["decided"]
+    assert not redis_client.exists(keys.labels_stream())
