@@ -281,11 +281,15 @@ def simulate(paths: tuple[Path, ...], base_paths: tuple[Path, ...], every: int, 
     with tempfile.TemporaryDirectory(prefix="commentguard-simulate-") as tmp:
         rows = run_simulation(stream, base, every, _config(cfg, None, False, 0), Path(tmp), _say)
     header = f"{'block':>5} {'labels used':>11} {'comments':>8} {'unsure':>7} {'auto err':>8}"
-    click.echo(header + f" {'ham removed':>11} {'labels so far':>13}")
+    click.echo(
+        header + f" {'ham removed':>11} {'labels so far':>13}"
+        f" {'unsure w/o retrain':>18} {'auto err w/o retrain':>20}"
+    )
     for n, row in enumerate(rows):
         click.echo(
             f"{n:>5} {row['labels_used']:>11} {row['comments']:>8} {row['unsure_rate']:>7.1%}"
             f" {row['auto_error_rate']:>8.1%} {row['ham_auto_removed']:>11}"
-            f" {row['labels_collected']:>13}"
+            f" {row['labels_collected']:>13} {row['baseline_unsure_rate']:>18.1%}"
+            f" {row['baseline_auto_error_rate']:>20.1%}"
         )
     click.echo(f"plot: {write_curve(out, rows)}")

@@ -33,9 +33,18 @@ class Block:
     ham_auto_removed: int = 0
     labels_collected: int = 0
     retrain: str = ""
+    # What the initial model would have answered: the block without any retraining.
+    baseline_unsure: int = 0
+    baseline_auto_decided: int = 0
+    baseline_auto_errors: int = 0
 
-    def add(self, verdict: str, label: int) -> None:
-        """Count one answered comment whose true label is ``label``."""
+    def add(self, verdict: str, baseline: str, label: int) -> None:
+        """Count one comment, answered ``verdict`` (``baseline`` without retraining)."""
+        if baseline == "unsure":
+            self.baseline_unsure += 1
+        else:
+            self.baseline_auto_decided += 1
+            self.baseline_auto_errors += (baseline == "spam") != (label == SPAM)
         self.comments += 1
         if verdict == "unsure":
             self.unsure += 1
@@ -51,6 +60,10 @@ class Block:
         return asdict(self) | {
             "unsure_rate": self.unsure / self.comments if self.comments else 0.0,
             "auto_error_rate": self.auto_errors / self.auto_decided if self.auto_decided else 0.0,
+            "baseline_unsure_rate": self.baseline_unsure / self.comments if self.comments else 0.0,
+            "baseline_auto_error_rate": self.baseline_auto_errors / self.baseline_auto_decided
+            if self.baseline_auto_decided
+            else 0.0,
         }
 
 
@@ -85,6 +98,7 @@ def simulate(
             app.extensions["commentguard.redis"], app.extensions["commentguard.keys"]
         )
         reloader = app.extensions["commentguard.reloader"]
+        initial = app.extensions["commentguard.scorer"]
         blocks = [Block(str(store.current_version()), 0)]
         collected = since_retrain = 0
         for n, example in enumerate(stream):
@@ -97,7 +111,8 @@ def simulate(
             answer = response.get_json()
             if response.status_code != 200:
                 raise RuntimeError(f"comment {n}: {response.status_code} {answer}")
-            blocks[-1].add(answer["verdict"], example.label)
+            baseline = initial.check([example.text])[0].verdict
+            blocks[-1].add(answer["verdict"], baseline, example.label)
             if answer["verdict"] == "unsure":
                 # The simulated moderator answers every held comment with its true label.
                 label = "spam" if example.label == SPAM else "ham"

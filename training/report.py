@@ -183,6 +183,13 @@ def plot_learning_curve(path: Path, blocks: Sequence[dict[str, Any]]) -> None:
     fig, (rates, counts) = plt.subplots(1, 2, figsize=(10, 4))
     rates.plot(x, [b["unsure_rate"] for b in blocks], "o-", label="unsure rate")
     rates.plot(x, [b["auto_error_rate"] for b in blocks], "s-", label="error on auto-decided")
+    rates.plot(
+        x,
+        [b["baseline_unsure_rate"] for b in blocks],
+        "o:",
+        color="grey",
+        label="unsure rate without retraining",
+    )
     rates.set(title="Per block", xlabel="site labels used by the serving model", ylabel="rate")
     rates.legend()
     counts.bar(range(len(blocks)), [b["ham_auto_removed"] for b in blocks], color="tab:red")
