@@ -50,5 +50,8 @@ GATE_LABEL_SHARE = 0.2
 GATE_BASE_SHARE = 0.1
 """Share (0-1) of the base corpus always kept out of training, for the gate set."""
 
+LABEL_WEIGHT = 10.0
+"""Weight of a site's own label in training, relative to a base-corpus comment's weight of 1."""
+
 KEEP_VERSIONS = 5
 """Model versions kept in the store; older ones are deleted (never the current one)."""

@@ -73,6 +73,7 @@ def _config(cfg: dict[str, Any], tolerance: float | None, force: bool, seed: int
         gate_label_share=cfg["GATE_LABEL_SHARE"],
         base_share=cfg["GATE_BASE_SHARE"],
         keep=cfg["KEEP_VERSIONS"],
+        label_weight=cfg["LABEL_WEIGHT"],
         force=force,
         seed=seed,
     )

@@ -192,7 +192,9 @@ def plot_learning_curve(path: Path, blocks: Sequence[dict[str, Any]]) -> None:
     )
     rates.set(title="Per block", xlabel="site labels used by the serving model", ylabel="rate")
     rates.legend()
-    counts.bar(range(len(blocks)), [b["ham_auto_removed"] for b in blocks], color="tab:red")
+    removed = [b["ham_auto_removed"] for b in blocks]
+    counts.bar(range(len(blocks)), removed, color="tab:red")
+    counts.set_ylim(0, max(1, *removed) * 1.2)
     counts.set(
         title="Ham auto-removed per block",
         xlabel="block",

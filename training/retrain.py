@@ -6,7 +6,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ class RetrainConfig:
     gate_label_share: float = 0.2
     base_share: float = 0.1
     keep: int = 5
+    label_weight: float = 1.0
     force: bool = False
     seed: int = 0
 
@@ -101,7 +102,8 @@ def run(
     (for the operator to read) but not made current.
     """
     with phases.phase("split"):
-        parts = split(base, labels, extra, gate_labels, config.base_share)
+        weighted = [replace(e, weight=config.label_weight) for e in labels]
+        parts = split(base, weighted, extra, gate_labels, config.base_share)
         phases.note(
             f"{len(parts.train)} training comments; gate set {len(parts.gate)}"
             f" = {parts.gate_labels} newest labels + {parts.gate_base} base comments"
@@ -148,6 +150,7 @@ def run(
                 "cutoffs": {"ham": trained.cutoffs.ham, "spam": trained.cutoffs.spam},
                 "training_counts": trained.counts,
                 "metrics": {"validation": trained.validation, "gate": verdict.candidate},
+                "retrain_config": asdict(config),
                 "gate": verdict.to_dict()
                 | {
                     "current_version": current.version if current else None,
