@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from model.artifact import MANIFEST_FILE, MODEL_FILE, Artifact, ArtifactError, load
+from model.artifact import MANIFEST_FILE, MODEL_FILE, Artifact, load
 from model.scorer import Scorer
 from model.store import ModelStore
 
@@ -68,14 +68,9 @@ class ModelReloader:
                 return False
             try:
                 scorer = self.build(load(self.store.path_for(stamp[0])))
-            except (ArtifactError, OSError, ValueError) as e:
+            except Exception as e:  # noqa: BLE001 - whatever is wrong with it, keep serving
                 self.refused = stamp
                 log.error("refused model %s, keeping the model in use: %s", stamp[0], e)
-                return False
-            except Exception:
-                # A model file that unpickles into garbage must not take the worker down.
-                self.refused = stamp
-                log.exception("refused model %s, keeping the model in use", stamp[0])
                 return False
             self.install(scorer)
             self.loaded = stamp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ def simulate(
     say: Callable[[str], None],
 ) -> list[dict[str, Any]]:
     """Replay ``stream`` as a new site's comments; return one row per block."""
+    config = replace(config, report=False)  # dozens of runs; the learning curve is the report
     server = start_embedded(workdir / "redis")
     try:
         store = ModelStore(workdir / "models")

@@ -29,6 +29,7 @@ class RetrainConfig:
     gate_label_share: float = 0.2
     base_share: float = 0.1
     keep: int = 5
+    report: bool = True
     label_weight: float = 1.0
     force: bool = False
     seed: int = 0
@@ -66,7 +67,7 @@ class Outcome:
     gate: GateResult
     directory: Path
     published: bool
-    report: Path
+    report: Path | None
     removed: list[str] = field(default_factory=list)
 
 
@@ -159,19 +160,10 @@ def run(
                 **(manifest_extra or {}),
             },
         )
-    with phases.phase("report"):
-        summary = {
-            "version": version,
-            "published": publish,
-            "gate": verdict.to_dict(),
-            "gate_set": {"labels": parts.gate_labels, "base": parts.gate_base},
-            "validation": trained.validation,
-            "training_counts": trained.counts,
-            "timings": phases.timings,
-            "manifest": manifest,
-        }
-        page = write_run_report(directory, truth, models, summary)
-        phases.note(f"report: {page}")
+    page = None
+    if config.report:
+        with phases.phase("report"):
+            page = _report(directory, truth, models, verdict, parts, trained, manifest, phases)
     removed: list[str] = []
     if publish:
         with phases.phase("publish"):
@@ -179,3 +171,29 @@ def run(
             removed = store.prune(config.keep)
             phases.note(f"published {version} as current; removed old versions {removed}")
     return Outcome(version, trained, parts, verdict, directory, publish, page, removed)
+
+
+def _report(
+    directory: Path,
+    truth: np.ndarray,
+    models: list[Scored],
+    verdict: GateResult,
+    parts: GateSplit,
+    trained: TrainedModel,
+    manifest: dict[str, Any],
+    phases: Phases,
+) -> Path:
+    """Write the run's report next to its artifact; return the page."""
+    summary = {
+        "version": manifest["version"],
+        "published": verdict.passed or verdict.forced,
+        "gate": verdict.to_dict(),
+        "gate_set": {"labels": parts.gate_labels, "base": parts.gate_base},
+        "validation": trained.validation,
+        "training_counts": trained.counts,
+        "timings": phases.timings,
+        "manifest": manifest,
+    }
+    page = write_run_report(directory, truth, models, summary)
+    phases.note(f"report: {page}")
+    return page
