@@ -47,11 +47,18 @@ def test_recheck_is_a_dry_run_unless_applied(
     keys = Keys()
     # A moderator already decided this one: recheck must leave it alone.
     redis_client.hset(keys.comment("blog", "decided"), "decision", "spam")
-    env = {"COMMENTGUARD_REDIS_URL": redis_url, "COMMENTGUARD_DATA_DIR": str(data_dir)}
+    env = {
+        "COMMENTGUARD_REDIS_URL": redis_url,
+        "COMMENTGUARD_DATA_DIR": str(data_dir),
+        # One cutoff: every item is now clearly one or the other, whatever the model's figures.
+        "COMMENTGUARD_HAM_CUTOFF": "0.5",
+        "COMMENTGUARD_SPAM_CUTOFF": "0.5",
+    }
 
     dry = CliRunner().invoke(main, ["recheck"], env=env, catch_exceptions=False)
     assert dry.exit_code == 0
     assert "model test-model: 3 pending, now ham 1, spam 2, still unsure 0" in dry.output
+    assert "dry run: nothing changed" in dry.output
     assert redis_client.xlen(keys.review_stream()) == 4
     assert not redis_client.exists(keys.audit_stream())
 
