@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,18 @@ def _read(paths: Sequence[Path]) -> list[Example]:
         return [e for f in _files(paths) for e in read_file(f)]
     except DatasetError as e:
         raise click.ClickException(str(e)) from None
+
+
+@contextmanager
+def _one_run_at_a_time(store: ModelStore) -> Iterator[None]:
+    """Hold the store's training lock, or fail when another run holds it."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    with (store.root / ".train.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException("another training run is in progress") from None
+        yield
 
 
 @contextmanager
@@ -133,6 +146,21 @@ def train(
     if if_missing and store.current_version() is not None:
         _say(f"model {store.current_version()} is published; not training")
         return
+    with _one_run_at_a_time(store):
+        _train(cfg, store, paths, extra_paths, min_new_labels, tolerance, force, seed)
+
+
+def _train(
+    cfg: dict[str, Any],
+    store: ModelStore,
+    paths: tuple[Path, ...],
+    extra_paths: tuple[Path, ...],
+    min_new_labels: int | None,
+    tolerance: float | None,
+    force: bool,
+    seed: int,
+) -> None:
+    """Plan a run from the labels; train, gate and publish when enough labels arrived."""
     with _redis(cfg) as client:
         try:
             the_plan = plan(store, LabelLog(client, Keys(cfg["REDIS_PREFIX"])), force)

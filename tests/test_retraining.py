@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
 
@@ -92,3 +93,13 @@ def test_promote_refuses_a_tampered_version(redis_url: str, data_dir: Path, tmp_
     result = _run(["models", "promote", "bad"], redis_url, target)
     assert result.exit_code == 1 and "sha256" in result.output
     assert ModelStore(target / "models").current_version() is None
+
+
+def test_a_second_training_run_fails_while_one_holds_the_lock(
+    redis_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "models").mkdir()
+    with (tmp_path / "models" / ".train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = _run(["train"], redis_url, tmp_path)
+    assert result.exit_code == 1 and "another training run is in progress" in result.output
