@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import time
 from pathlib import Path
+from typing import Any
 
-from model.artifact import Artifact, ArtifactError, load
+from model.artifact import Artifact, ArtifactError, load, read_manifest
+
+HISTORY_FILE = "history.jsonl"
 
 
 class ModelStore:
-    """Versions under ``root/<version>/`` and a ``root/current`` symlink to one of them."""
+    """Versions under ``root/<version>/`` and a ``root/current`` symlink to one of them.
+
+    Every switch of ``current`` is appended to ``root/history.jsonl``, so a rollback returns
+    to the version that was current before, however many times it is repeated.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -37,7 +47,20 @@ class ModelStore:
             raise ArtifactError(f"no model published in {self.root}: run `commentguard train`")
         return load(self.path_for(version))
 
-    def promote(self, version: str) -> None:
+    def versions(self) -> list[tuple[str, dict[str, Any]]]:
+        """Return (version, manifest) of every stored version, oldest first."""
+        found = []
+        if self.root.is_dir():
+            for d in self.root.iterdir():
+                if d.name.startswith(".") or d.is_symlink() or not d.is_dir():
+                    continue
+                try:
+                    found.append((d.name, read_manifest(d)))
+                except ArtifactError:
+                    continue
+        return sorted(found, key=lambda vm: (str(vm[1].get("created_at", "")), vm[0]))
+
+    def promote(self, version: str, action: str = "promote") -> None:
         """Point ``current`` at ``version`` with an atomic rename of a new symlink."""
         if not self.path_for(version).is_dir():
             raise ArtifactError(f"no version {version} in {self.root}")
@@ -45,3 +68,49 @@ class ModelStore:
         tmp.unlink(missing_ok=True)
         os.symlink(version, tmp)
         os.replace(tmp, self.current_link)
+        with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"version": version, "action": action, "at": time.time()}) + "\n")
+
+    def _stack(self) -> list[str]:
+        """Replay the history: a promotion pushes a version, a rollback pops one."""
+        stack: list[str] = []
+        try:
+            lines = (self.root / HISTORY_FILE).read_text("utf-8").splitlines()
+        except FileNotFoundError:
+            lines = []
+        for line in lines:
+            entry = json.loads(line)
+            if entry["action"] == "rollback":
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(entry["version"])
+        return stack
+
+    def previous_version(self) -> str | None:
+        """Return the version that was current before the current one, if it still exists."""
+        stack = self._stack()
+        current = self.current_version()
+        while stack and stack[-1] == current:
+            stack.pop()
+        while stack and not self.path_for(stack[-1]).is_dir():
+            stack.pop()
+        return stack[-1] if stack else None
+
+    def rollback(self) -> str:
+        """Make the previously current version current again; return it."""
+        previous = self.previous_version()
+        if previous is None:
+            raise ArtifactError("no earlier version to roll back to")
+        load(self.path_for(previous))  # refuse to roll back onto a broken artifact
+        self.promote(previous, action="rollback")
+        return previous
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete all but the newest ``keep`` versions, never the current one; return them."""
+        current = self.current_version()
+        old = [v for v, _ in self.versions()][: -keep if keep > 0 else None]
+        removed = [v for v in old if v != current]
+        for version in removed:
+            shutil.rmtree(self.path_for(version))
+        return removed

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from model.artifact import ArtifactError, Cutoffs
+from model.artifact import Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
 from service import akismet, comments, errors, health, moderate, review, settings
@@ -20,11 +20,12 @@ from service.moderators import Moderators
 from service.queue import ReviewQueue
 from service.records import CommentStore
 from service.redis_client import connect
+from service.reloader import ModelReloader
 
 log = logging.getLogger(__name__)
 
 
-def _cutoffs(cfg: dict[str, Any], manifest_cutoffs: Cutoffs) -> Cutoffs:
+def configured_cutoffs(cfg: dict[str, Any], manifest_cutoffs: Cutoffs) -> Cutoffs:
     """Return the manifest's cutoffs with any configured override applied."""
     ham = cfg["HAM_CUTOFF"] if cfg["HAM_CUTOFF"] is not None else manifest_cutoffs.ham
     spam = cfg["SPAM_CUTOFF"] if cfg["SPAM_CUTOFF"] is not None else manifest_cutoffs.spam
@@ -54,24 +55,27 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.keys"] = keys
     app.extensions["commentguard.api_keys"] = ApiKeys(redis_client, keys)
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
-    app.extensions["commentguard.review"] = ReviewQueue(
-        redis_client,
-        keys,
-        lease_seconds=cfg["REVIEW_LEASE_SECONDS"],
-        undo_seconds=cfg["REVIEW_UNDO_SECONDS"],
-        scan_limit=cfg["REVIEW_SCAN_LIMIT"],
-    )
+    app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
+    configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store
-    try:
-        artifact = store.load_current()
-    except ArtifactError as e:
-        log.error("no model loaded, /v1/comments answers 503 until one is: %s", e)
-    else:
-        app.extensions["commentguard.scorer"] = Scorer(
-            artifact, _cutoffs(cfg, artifact.cutoffs), cfg["REASONS"]
+    reloader = ModelReloader(
+        store,
+        build=lambda artifact: Scorer(
+            artifact, configured_cutoffs(cfg, artifact.cutoffs), cfg["REASONS"]
+        ),
+        install=lambda scorer: app.extensions.__setitem__("commentguard.scorer", scorer),
+        interval=cfg["RELOAD_INTERVAL"],
+    )
+    app.extensions["commentguard.reloader"] = reloader
+    if not reloader.load_now():
+        log.error(
+            "no model loaded from %s, /v1/comments answers 503 until one is published", store.root
         )
+    # Each request reads app.extensions["commentguard.scorer"] once, so a swap between two
+    # requests is atomic for both of them.
+    app.before_request(reloader.maybe_reload)
     errors.register(app)
     app.register_blueprint(review.bp)
     app.register_blueprint(moderate.bp)

@@ -11,9 +11,10 @@ import click
 from service import settings
 from service.auth import ApiKeys
 from service.keys import Keys
+from service.model_commands import models, recheck, simulate, train
 from service.moderators import Moderators
 from service.redis_client import connect
-from training.commands import evaluate, score, train
+from training.commands import evaluate, score
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,3 +118,6 @@ def keys_create(site: str, name: str, akismet: bool) -> None:
 main.add_command(train)
 main.add_command(evaluate)
 main.add_command(score)
+main.add_command(models)
+main.add_command(recheck)
+main.add_command(simulate)

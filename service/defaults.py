@@ -70,3 +70,24 @@ WORKERS = 2
 
 THREADS = 4
 """Threads per gunicorn worker (gthread worker class)."""
+
+RELOAD_INTERVAL = 2.0
+"""Seconds between a worker's checks for a newly published model (0: on every request)."""
+
+MIN_NEW_LABELS = 200
+"""Labels that must arrive after the current model's before `commentguard train` retrains."""
+
+GATE_TOLERANCE = 0.02
+"""How much worse (cost per comment, ROC-AUC) a candidate may be and still be published."""
+
+GATE_LABEL_SHARE = 0.2
+"""Share (0-1) of the labels, newest first, kept out of training for the gate set."""
+
+GATE_BASE_SHARE = 0.1
+"""Share (0-1) of the base corpus always kept out of training, for the gate set."""
+
+LABEL_WEIGHT = 10.0
+"""Weight of a site's own label in training, relative to a base-corpus comment's weight of 1."""
+
+KEEP_VERSIONS = 5
+"""Model versions kept in the store; older ones are deleted (never the current one)."""

@@ -46,7 +46,7 @@ class LabelLog:
         """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
         if label not in ("spam", "ham"):
             raise ValueError(f"label must be spam or ham, not {label!r}")
-        fields = {
+        fields: Any = {
             "site": site,
             "id": comment_id,
             "label": label,
@@ -59,7 +59,9 @@ class LabelLog:
     def latest(self) -> list[Label]:
         """Return the newest label of each comment, oldest first; retracted ones drop out."""
         newest: dict[tuple[str, str], Label] = {}
-        for _, f in self.redis.xrange(self.keys.labels_stream()):
+        # redis-py 8 types replies as bytes | str; this client decodes responses.
+        entries: Any = self.redis.xrange(self.keys.labels_stream())
+        for _, f in entries:
             key = (f["site"], f["id"])
             newest.pop(key, None)
             if f["label"] == RETRACTED:

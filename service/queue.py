@@ -49,7 +49,7 @@ end
 
 # One decision per item: the first caller wins, later ones learn who decided and when.
 # KEYS: record, review stream, audit, labels, review index, decided set.
-# ARGV: review id, label, moderator, note, lease ms, group, site, comment id.
+# ARGV: review id, label, moderator, note, lease ms, group, site, comment id, learn (1/0).
 _DECIDE = (
     _NOW
     + """
@@ -76,8 +76,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(now) - 86400)
 redis.call('XADD', KEYS[3], '*', 'event', 'decide', 'review_id', ARGV[1], 'site', ARGV[7],
   'id', ARGV[8], 'moderator', ARGV[3], 'at', now, 'label', ARGV[2], 'note', ARGV[4],
   'score', rec[9], 'verdict', rec[8], 'model_version', text(decode(rec[7]).model_version))
-redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
-  'text', text(decode(rec[6]).content), 'source', 'moderator:' .. ARGV[3], 'at', now)
+if ARGV[9] == '1' then
+  redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
+    'text', text(decode(rec[6]).content), 'source', 'moderator:' .. ARGV[3], 'at', now)
+end
 return {'ok', now}
 """
 )
@@ -221,6 +223,19 @@ class ReviewQueue:
         self._decide = redis_client.register_script(_DECIDE)
         self._undo = redis_client.register_script(_UNDO)
         self._release = redis_client.register_script(_RELEASE)
+
+    @classmethod
+    def from_settings(
+        cls, redis_client: redis.Redis, keys: Keys, cfg: dict[str, Any]
+    ) -> ReviewQueue:
+        """Return the queue configured by the REVIEW_* settings."""
+        return cls(
+            redis_client,
+            keys,
+            lease_seconds=cfg["REVIEW_LEASE_SECONDS"],
+            undo_seconds=cfg["REVIEW_UNDO_SECONDS"],
+            scan_limit=cfg["REVIEW_SCAN_LIMIT"],
+        )
 
     # --- the consumer group -------------------------------------------------------------
 
@@ -436,9 +451,13 @@ class ReviewQueue:
         return result
 
     def decide_many(
-        self, decisions: list[tuple[str, str, str]], moderator: str
+        self, decisions: list[tuple[str, str, str]], moderator: str, learn: bool = True
     ) -> list[Decision | APIError]:
-        """Decide many (review id, label, note) at once; each succeeds or fails on its own."""
+        """Decide many (review id, label, note) at once; each succeeds or fails on its own.
+
+        With ``learn`` False no training label is written: a model resolving items must not
+        learn from itself.
+        """
         for _, label, _ in decisions:
             if label not in LABELS:
                 raise APIError(422, "invalid_label", "`label` must be spam or ham", "label")
@@ -453,7 +472,7 @@ class ReviewQueue:
                     self.keys.review_index(),
                     self.keys.review_decided(),
                 ],
-                [rid, label, moderator, note, self.lease_ms, GROUP, *comment],
+                [rid, label, moderator, note, self.lease_ms, GROUP, *comment, int(learn)],
             )
             for (rid, label, note), comment in zip(decisions, comments, strict=True)
             if comment is not None

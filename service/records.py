@@ -37,7 +37,7 @@ class CommentStore:
 
     def get(self, site: str, comment_id: str) -> dict[str, Any] | None:
         """Return the stored record, or None."""
-        raw = self.redis.hgetall(self.keys.comment(site, comment_id))
+        raw: Any = self.redis.hgetall(self.keys.comment(site, comment_id))
         return dict(raw) if raw else None
 
     def stored_answer(self, site: str, comment_id: str) -> dict[str, Any] | None:

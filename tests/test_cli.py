@@ -38,14 +38,17 @@ def test_train_publishes_then_if_missing_skips(run, tmp_path):
     assert "published" in first
     store = tmp_path / "var" / "models"
     version = (store / "current").readlink().name
-    assert load(store / version).manifest["training_counts"]["examples"] == 1586
+    manifest = load(store / version).manifest
+    # every shipped comment is read; a fixed slice is kept out of training for the gate
+    assert manifest["base"]["comments"] == 1586
+    assert manifest["gate"]["set"]["base"] + manifest["training_counts"]["examples"] == 1586
     assert "not training" in run("train", "--if-missing").output
     assert (store / "current").readlink().name == version
 
 
 def test_train_out_writes_an_artifact_without_publishing(run, tmp_path):
     run("train", "--out", str(tmp_path / "out"), "--data", str(SHIPPED / "Youtube01-Psy.csv"))
-    assert load(tmp_path / "out").manifest["training_counts"]["examples"] == 350
+    assert load(tmp_path / "out").manifest["base"]["comments"] == 350
     assert not (tmp_path / "var" / "models" / "current").exists()
 
 

@@ -1,4 +1,4 @@
-"""The training side of the ``commentguard`` command: train, evaluate, score."""
+"""The training side of the ``commentguard`` command: evaluate and score."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import json
 import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 
-from model.artifact import Artifact, ArtifactError, load, save
+from model.artifact import Artifact, ArtifactError, load
 from model.scorer import Scorer
 from model.store import ModelStore
-from training.corpus import shipped_examples
 from training.datasets import DatasetError, Example, data_files, read_file
 from training.metrics import evaluate as evaluate_scores
 from training.recipe import train as train_model
@@ -63,52 +61,6 @@ def _load_model(spec: str) -> Artifact:
         return _store().load_current() if spec == "current" else load(Path(spec))
     except ArtifactError as e:
         raise click.ClickException(str(e)) from None
-
-
-@click.command()
-@click.option(
-    "--data",
-    "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Training data: TubeSpam CSV or JSON Lines files or directories (repeatable)."
-    "  Default: the shipped corpus.",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    help="Write the artifact here instead of publishing it.",
-)
-@click.option("--if-missing", is_flag=True, help="Do nothing when a model is already published.")
-@click.option("--seed", default=0, show_default=True, help="Random seed of the folds.")
-def train(paths: tuple[Path, ...], out: Path | None, if_missing: bool, seed: int) -> None:
-    """Train a model, choose its cutoffs and publish it to the model store."""
-    store = _store()
-    if if_missing and out is None and store.current_version() is not None:
-        click.echo(f"model {store.current_version()} is published; not training", err=True)
-        return
-    say = _progress(time.monotonic())
-    examples = _read(paths) if paths else shipped_examples()
-    say(f"read {len(examples)} labelled comments")
-    trained = train_model(examples, seed=seed, progress=say)
-    version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = out or store.path_for(version)
-    manifest = save(
-        trained.classifier,
-        target,
-        {
-            "version": version,
-            "created_at": datetime.now(UTC).isoformat(),
-            "cutoffs": {"ham": trained.cutoffs.ham, "spam": trained.cutoffs.spam},
-            "training_counts": trained.counts,
-            "metrics": {"validation": trained.validation},
-        },
-    )
-    say(f"wrote {target} ({manifest['size_bytes']} bytes)")
-    if out is None:
-        store.promote(version)
-        say(f"published {version} as current")
-    click.echo(target)
 
 
 def _format(metrics: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ class Example:
     text: str
     label: int
     source: str
+    weight: float = 1.0
 
 
 def _label(value: object, where: str) -> int:

@@ -35,6 +35,17 @@ def three_way_counts(labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs) -
     }
 
 
+def cost_per_comment(labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs) -> float:
+    """Return (10 x ham auto-removed + 1 x spam auto-approved + 0.2 x unsure) / n."""
+    counts = three_way_counts(np.asarray(labels), np.asarray(scores), cutoffs)
+    cost = (
+        COST_FALSE_POSITIVE * counts["ham_auto_removed"]
+        + COST_FALSE_NEGATIVE * counts["spam_auto_approved"]
+        + COST_UNSURE * counts["unsure"]
+    )
+    return cost / len(labels) if len(labels) else 0.0
+
+
 def choose_cutoffs(labels: np.ndarray, scores: np.ndarray) -> Cutoffs:
     """Pick the ham and spam cutoffs that minimise 10 x FP + 1 x FN + 0.2 x unsure.
 

@@ -31,7 +31,9 @@ class TrainedModel:
     counts: dict[str, Any]
 
 
-def _held_out_decisions(texts: list[str], labels: np.ndarray, groups: list[str], seed: int):
+def _held_out_decisions(
+    texts: list[str], labels: np.ndarray, groups: list[str], seed: int, params: dict[str, Any]
+):
     """Return out-of-fold decision values, folding by source when there are several.
 
     Folding by source (a video, a site) makes every held-out score one for a comment
@@ -39,11 +41,19 @@ def _held_out_decisions(texts: list[str], labels: np.ndarray, groups: list[str],
     cutoffs learn how confident to be across sites, not within one.
     """
     if len(set(groups)) >= 3:
-        splits = GroupKFold(n_splits=min(FOLDS, len(set(groups)))).split(texts, labels, groups)
+        cv: Any = GroupKFold(n_splits=min(FOLDS, len(set(groups))))
+        by_group: Any = groups
     else:
-        splits = StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(texts, labels)
+        # StratifiedKFold warns when given groups it does not use.
+        cv, by_group = StratifiedKFold(FOLDS, shuffle=True, random_state=seed), None
     return cross_val_predict(
-        build_pipeline(), texts, labels, cv=list(splits), method="decision_function"
+        build_pipeline(),
+        texts,
+        labels,
+        groups=by_group,
+        cv=cv,
+        method="decision_function",
+        params=params,
     )
 
 
@@ -57,15 +67,18 @@ def train(
     texts = [e.text for e in unique]
     labels = np.array([e.label for e in unique])
     groups = [e.source for e in unique]
+    weights = np.array([e.weight for e in unique])
+    # Weights only when some differ: the unweighted fit stays exactly the baseline's.
+    params = {"classifier__sample_weight": weights} if np.ptp(weights) > 0 else {}
     progress(f"cross-validating on {len(texts)} unique comments")
-    decisions = _held_out_decisions(texts, labels, groups, seed)
+    decisions = _held_out_decisions(texts, labels, groups, seed, params)
     platt_fit = LogisticRegression(C=1e6).fit(decisions.reshape(-1, 1), labels)
     calibration = Platt(a=float(platt_fit.coef_[0, 0]), b=float(platt_fit.intercept_[0]))
     scores = calibration(decisions)
     cutoffs = choose_cutoffs(labels, scores)
     validation = evaluate(labels, scores, cutoffs)
     progress(f"cutoffs ham<{cutoffs.ham:.2f} spam>={cutoffs.spam:.2f}; fitting on all")
-    pipeline = clone(build_pipeline()).fit(texts, labels)
+    pipeline = clone(build_pipeline()).fit(texts, labels, **params)
     counts = {
         "examples": len(examples),
         "unique": len(unique),
