@@ -22,7 +22,7 @@ class Reason:
         return {"code": self.code, "message": self.message, "weight": round(self.weight, 3)}
 
 
-def _describe(name: str, direction: str) -> tuple[str, str]:
+def describe(name: str, direction: str) -> tuple[str, str]:
     """Turn a feature name such as ``word__check out`` into a code and a sentence."""
     block, _, term = name.partition("__")
     if block == "word":
@@ -73,6 +73,6 @@ class SpamClassifier:
         for i in np.argsort(-sign * contrib)[:limit]:
             if sign * contrib[i] <= 0:
                 break
-            code, message = _describe(str(self.feature_names[row.indices[i]]), direction)
+            code, message = describe(str(self.feature_names[row.indices[i]]), direction)
             reasons.append(Reason(code, message, float(contrib[i])))
         return reasons
