@@ -30,6 +30,8 @@ from model.classifier import Reason, SpamClassifier, describe
 
 # Distinct words whose char_wb n-grams are remembered; comment words repeat a lot.
 WORD_CACHE_SIZE = 50_000
+# Term frequencies of counts below this are looked up, not computed, on the one-text path.
+TF_TABLE_SIZE = 64
 # Below this many texts, plain floats beat whole-batch numpy operations.
 SMALL_BATCH = 8
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -85,6 +87,7 @@ class _TfidfBlock(_Block):
         if vec.norm not in ("l1", "l2", None):
             raise NotCompilable(f"norm {vec.norm!r}")
         self.norm = vec.norm
+        self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
         self.min_n, self.max_n = vec.ngram_range
         self.lowercase = bool(vec.lowercase)
         self._word_cache: dict[str, tuple[int, ...]] = {}
@@ -154,8 +157,10 @@ class _TfidfBlock(_Block):
         counts = Counter(self._ids(text))
         if not counts:
             return 0.0
-        idf, coef, tf_of = self.idf, self.coef, self._tf
-        values = [(i, tf_of(c) * idf[i]) for i, c in counts.items()]
+        idf, coef, tfs = self.idf, self.coef, self._tfs
+        values = [
+            (i, (tfs[c] if c < len(tfs) else self._tf(c)) * idf[i]) for i, c in counts.items()
+        ]
         if self.norm == "l2":
             norm = math.sqrt(sum(v * v for _, v in values))
         elif self.norm == "l1":

@@ -12,7 +12,7 @@ from flask import Flask
 from model.artifact import ArtifactError, Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
-from service import comments, errors, health, settings
+from service import comments, errors, floor, health, settings
 from service.auth import ApiKeys
 from service.keys import Keys
 from service.records import CommentStore
@@ -60,4 +60,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
+    if cfg["BENCH_FLOOR"]:
+        app.register_blueprint(floor.bp)
     return app

@@ -39,34 +39,35 @@ def _site_of(comment: Comment) -> str:
 
 
 def _check(comments: list[Comment]) -> list[dict[str, Any]]:
-    """Score new comments, store each once, and return the answers that stand."""
+    """Score the comments, store each once, and return the answers that stand.
+
+    A retried comment is scored again, which costs less than asking Redis first: the
+    save-once script answers with the stored answer, so the retry still gets it.
+    """
     store = current_app.extensions["commentguard.records"]
     site = str(g.site)
-    answers: list[dict[str, Any] | None] = [store.stored_answer(site, c.id) for c in comments]
-    new = [c for c, a in zip(comments, answers, strict=True) if a is None]
-    if new:
-        scorer = current_app.extensions.get("commentguard.scorer")
-        if scorer is None:
-            raise APIError(
-                503, "model_unavailable", "no model is loaded yet: run `commentguard train`"
-            )
-        verdicts = scorer.check([c.content for c in new])
-        items = [
-            (
-                c.to_dict() | {"site": site},
-                {
-                    "id": c.id,
-                    "verdict": v.verdict,
-                    "score": round(v.score, 6),
-                    "reasons": [r.to_dict() for r in v.reasons],
-                    "model_version": scorer.version,
-                },
-            )
-            for c, v in zip(new, verdicts, strict=True)
-        ]
-        stored = iter(store.save_many(site, items))
-        answers = [a if a is not None else next(stored) for a in answers]
-    return [a for a in answers if a is not None]
+    scorer = current_app.extensions.get("commentguard.scorer")
+    if scorer is None:
+        stored = [store.stored_answer(site, c.id) for c in comments]
+        if all(a is not None for a in stored):
+            return [a for a in stored if a is not None]
+        raise APIError(503, "model_unavailable", "no model is loaded yet: run `commentguard train`")
+    verdicts = scorer.check([c.content for c in comments])
+    items = [
+        (
+            c.to_dict() | {"site": site},
+            {
+                "id": c.id,
+                "verdict": v.verdict,
+                "score": round(v.score, 6),
+                "reasons": [r.to_dict() for r in v.reasons],
+                "model_version": scorer.version,
+            },
+        )
+        for c, v in zip(comments, verdicts, strict=True)
+    ]
+    answers: list[dict[str, Any]] = store.save_many(site, items)
+    return answers
 
 
 @bp.post("/check")

@@ -34,3 +34,6 @@ REASONS = 3
 
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
+
+BENCH_FLOOR = 0
+"""1 serves POST /bench/floor, the do-nothing JSON endpoint `make bench` compares with; 0 off."""
