@@ -183,21 +183,22 @@ class _TfidfBlock(_Block):
     def batch(self, texts: Sequence[str]) -> Shares:
         """Return every text's share of the decision value, and the per-column shares."""
         id_lists = [self._ids(t) for t in texts]
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(ids) for ids in id_lists], out=indptr[1:])
-        flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int64, count=int(indptr[-1]))
-        counts = sparse.csr_array(
-            (np.ones(len(flat)), flat, indptr), shape=(len(texts), len(self.coef_array))
-        )
-        counts.sum_duplicates()
-        values = counts.data
+        lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(texts))
+        flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int64, count=int(lengths.sum()))
+        # One sort of (text, column) keys counts every n-gram of every text at once.
+        width = len(self.coef_array)
+        keys = np.repeat(np.arange(len(texts), dtype=np.int64), lengths) * width + flat
+        keys.sort()
+        firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        unique = keys[firsts]
+        rows, columns = np.divmod(unique, width)
+        values = np.diff(np.r_[firsts, len(keys)]).astype(np.float64)
         if self.binary:
             values[:] = 1.0
         if self.sublinear:
             np.log(values, out=values)
             values += 1.0
-        values *= self.idf_array[counts.indices]
-        rows = np.repeat(np.arange(len(texts)), np.diff(counts.indptr))
+        values *= self.idf_array[columns]
         if self.norm == "l2":
             norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
         elif self.norm == "l1":
@@ -205,8 +206,8 @@ class _TfidfBlock(_Block):
         else:
             norms = np.ones(len(texts))
         norms[norms == 0.0] = 1.0
-        shares = values / norms[rows] * self.coef_array[counts.indices]
-        return Shares(rows, counts.indices + self.offset, shares, len(texts))
+        shares = values / norms[rows] * self.coef_array[columns]
+        return Shares(rows, columns + self.offset, shares, len(texts))
 
 
 class _TransformBlock(_Block):
