@@ -19,6 +19,15 @@ from typing import Any
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).with_name("post.lua")
 READY_TIMEOUT_S = 90
+# Innermost frames where a thread blocks rather than computes.
+WAITS = {
+    "EpollSelector.select",
+    "SocketBuffer._read_from_socket",
+    "Condition.wait",
+    "_worker",
+    "Thread._wait_for_tstate_lock",
+    "Arbiter.sleep",
+}
 
 
 def free_port() -> int:
@@ -50,11 +59,10 @@ class Server:
             "service.app:create_app()",
         ]
         if profile_to is not None:
-            # py-spy starts gunicorn and samples every process it forks, when holding the GIL:
-            # where the CPU goes, not where threads wait.
+            # py-spy starts gunicorn and samples every process it forks.
             command = [
                 str(BIN / "py-spy"),
-                *("record", "--subprocesses", "--gil", "--rate", "250", "--format", "raw"),
+                *("record", "--subprocesses", "--rate", "250", "--format", "raw"),
                 *("--output", str(profile_to), "--"),
                 *command,
             ]
@@ -196,30 +204,37 @@ def write_bodies(path: Path, texts: list[str]) -> Path:
 
 
 def summarise_profile(raw: Path, top: int = 30) -> dict[str, Any]:
-    """Return where the workers spent their samples in a py-spy raw profile.
+    """Return where gunicorn workers spent their time in a py-spy raw profile.
 
-    Only samples of worker processes count (a worker's stack passes through
-    ``init_process``). ``inclusive`` counts a sample for every function on its stack,
-    leaving out the frames nearly every sample passes through; ``self`` only the innermost.
+    A worker sample passes through ``init_process`` (its main thread) or starts a thread
+    (gthread's request threads); its boot (``load_wsgi``) is left out. A sample whose
+    innermost frame blocks (epoll, a socket read, a queue) is waiting; the others are busy.
+    For busy samples, ``inclusive`` counts each function on the stack (leaving out frames
+    in over 90% of them) and ``self`` only the innermost.
     """
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
-    total = 0
+    waiting: Counter[str] = Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = [_frame(f) for f in stack.split(";") if f and not f.startswith("process ")]
-        if not any(f.startswith("Worker.init_process ") for f in frames):
+        names = {f.partition(" ")[0] for f in frames}
+        worker = "Worker.init_process" in names or (frames and frames[0].startswith("Thread."))
+        if not worker or "Worker.load_wsgi" in names:
             continue
-        n = int(count)
-        total += n
+        if frames[-1].partition(" ")[0] in WAITS:
+            waiting[frames[-1]] += int(count)
+            continue
         for name in set(frames):
-            inclusive[name] += n
-        own[frames[-1]] += n
-    share = lambda n: round(100 * n / max(total, 1), 1)  # noqa: E731
+            inclusive[name] += int(count)
+        own[frames[-1]] += int(count)
+    busy = sum(own.values())
+    share = lambda n: round(100 * n / max(busy, 1), 1)  # noqa: E731
     return {
-        "worker_samples": total,
+        "busy_samples": busy,
+        "waiting_samples": dict(waiting.most_common(top)),
         "inclusive_pct": {
-            k: share(v) for k, v in [x for x in inclusive.most_common() if x[1] < 0.9 * total][:top]
+            k: share(v) for k, v in [x for x in inclusive.most_common() if x[1] < 0.9 * busy][:top]
         },
         "self_pct": {k: share(v) for k, v in own.most_common(top)},
     }

@@ -118,8 +118,11 @@ def render(r: dict[str, Any]) -> str:
     profile = http.get("profile_check_16")
     if profile:
         out += [
-            f"## Profile of /v1/comments/check at 16 connections ({profile['worker_samples']}"
-            " samples of gunicorn workers holding the GIL; frames in over 90% of them left out)",
+            "## Profile of /v1/comments/check at 16 connections",
+            "",
+            f"py-spy, gunicorn workers: {profile['busy_samples']} busy samples; waiting"
+            f" samples by innermost frame: {profile['waiting_samples']}. Shares below are of"
+            " the busy samples; frames in over 90% of them are left out.",
             "",
         ]
         out += _table(
