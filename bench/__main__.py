@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -52,61 +53,89 @@ def _bodies(trained: TrainedModel, texts: list[str], work: Path) -> dict[str, Pa
     }
 
 
+# What each load variant posts: path and request bodies.
+VARIANTS = {
+    "floor": ("/bench/floor", "decided"),
+    "check": ("/v1/comments/check", "decided"),
+    "check_unsure": ("/v1/comments/check", "unsure"),
+}
+
+
+class Load:
+    """wrk runs against one server, interleaved so that a shared machine's noise hits all."""
+
+    def __init__(self, bodies: dict[str, Path], key: str) -> None:
+        self.bodies = bodies
+        self.key = key
+        self.run_no = 0
+
+    def rounds(
+        self, server: load.Server, variants: list[str], conns: int, seconds: int, rounds: int
+    ) -> dict[str, Any]:
+        """Run each variant once per round, in turn; return totals and ratios to the floor."""
+        runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+        for _ in range(rounds):
+            for variant in variants:
+                path, body = VARIANTS[variant]
+                self.run_no += 1
+                runs[variant].append(
+                    load.wrk(
+                        server.url + path,
+                        conns,
+                        seconds,
+                        self.bodies[body],
+                        self.key,
+                        f"r{self.run_no}",
+                    )
+                )
+        result: dict[str, Any] = {v: load.combine(rs) for v, rs in runs.items()}
+        for variant in variants[1:]:
+            # The median of per-round ratios: a burst of load elsewhere spoils one round only.
+            result[f"{variant}_ratio"] = round(
+                statistics.median(
+                    r["req_per_s"] / f["req_per_s"]
+                    for r, f in zip(runs[variant], runs["floor"], strict=True)
+                ),
+                3,
+            )
+        return result
+
+
 def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Run the HTTP benchmarks against gunicorn servers sharing one embedded Redis."""
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="commentguard-bench-") as tmp:
         work = Path(tmp)
         _publish(trained, work)
-        bodies = _bodies(trained, texts, work)
         redis_server = start_embedded(work)
         try:
             key = ApiKeys(redis_server, Keys()).create("bench.example.com", "make bench")
+            loader = Load(_bodies(trained, texts, work), key)
             env = os.environ | {
                 "COMMENTGUARD_DATA_DIR": str(work),
                 "COMMENTGUARD_REDIS_URL": embedded_url(redis_server),
                 "COMMENTGUARD_BENCH_FLOOR": "1",
             }
             log = work / "gunicorn.log"
-            runs = iter(range(1, 1000))
-
-            def measure(server: load.Server, path: str, body: str, conns: int, s: int) -> dict:
-                return load.wrk(server.url + path, conns, s, bodies[body], key, f"r{next(runs)}")
-
             compared = {}
             for name, options in CONFIGS:
                 server = load.Server(env, log, options)
                 try:
-                    floor = measure(server, "/bench/floor", "decided", 16, args.compare_s)
-                    check = measure(server, "/v1/comments/check", "decided", 16, args.compare_s)
+                    compared[name] = loader.rounds(
+                        server, ["floor", "check"], 16, args.run_s, args.compare_rounds
+                    )
                 finally:
                     server.stop()
-                compared[name] = {
-                    "floor": floor,
-                    "check": check,
-                    "ratio": round(check["req_per_s"] / floor["req_per_s"], 3),
-                }
             results["configs_at_16"] = compared
 
             server = load.Server(env, log)
             try:
-                matrix = {}
-                for conns in (16, 64):
-                    row = {
-                        "floor": measure(server, "/bench/floor", "decided", conns, args.main_s),
-                        "check": measure(
-                            server, "/v1/comments/check", "decided", conns, args.main_s
-                        ),
-                        "check_unsure": measure(
-                            server, "/v1/comments/check", "unsure", conns, args.main_s
-                        ),
-                    }
-                    for variant in ("check", "check_unsure"):
-                        row[f"{variant}_ratio"] = round(
-                            row[variant]["req_per_s"] / row["floor"]["req_per_s"], 3
-                        )
-                    matrix[str(conns)] = row
-                results["configured"] = matrix
+                results["configured"] = {
+                    str(conns): loader.rounds(
+                        server, list(VARIANTS), conns, args.run_s, args.rounds
+                    )
+                    for conns in (16, 64)
+                }
                 results["rss_kib"] = server.worker_rss_kib()
             finally:
                 server.stop()
@@ -116,7 +145,7 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
                 raw = work / "profile.txt"
                 server = load.Server(env, log, profile_to=raw)
                 try:
-                    measure(server, "/v1/comments/check", "decided", 16, args.profile_s)
+                    loader.rounds(server, ["check"], 16, args.profile_s, 1)
                 finally:
                     server.stop()
                 results["profile_check_16"] = load.summarise_profile(raw)
@@ -129,8 +158,9 @@ def main() -> None:
     """Run the benchmarks and write the results."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results"))
-    parser.add_argument("--compare-s", type=int, default=5, help="seconds per config run")
-    parser.add_argument("--main-s", type=int, default=8, help="seconds per configured run")
+    parser.add_argument("--run-s", type=int, default=3, help="seconds of one wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, configured server")
+    parser.add_argument("--compare-rounds", type=int, default=2, help="rounds per config")
     parser.add_argument("--profile-s", type=int, default=8, help="seconds profiled; 0 skips")
     parser.add_argument("--train-sizes", default="1000,10000,100000", help="rows to fit on")
     args = parser.parse_args()

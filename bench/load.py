@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -179,6 +180,7 @@ def wrk(url: str, connections: int, seconds: int, bodies: Path, key: str, run: s
     seconds_run = summary["duration_us"] / 1e6
     return {
         "connections": connections,
+        "seconds": seconds_run,
         "req_per_s": round(summary["requests"] / seconds_run, 1),
         "p50_ms": summary["p50_us"] / 1e3,
         "p90_ms": summary["p90_us"] / 1e3,
@@ -186,6 +188,22 @@ def wrk(url: str, connections: int, seconds: int, bodies: Path, key: str, run: s
         "requests": summary["requests"],
         "non_2xx": summary["non_2xx"],
         "socket_errors": summary["socket_errors"],
+    }
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Combine runs of one variant: overall req/s, median and worst of the percentiles."""
+    requests = sum(r["requests"] for r in runs)
+    return {
+        "connections": runs[0]["connections"],
+        "runs": len(runs),
+        "req_per_s": round(requests / sum(r["seconds"] for r in runs), 1),
+        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
+        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "p99_ms_worst": max(r["p99_ms"] for r in runs),
+        "requests": requests,
+        "non_2xx": sum(r["non_2xx"] for r in runs),
+        "socket_errors": sum(r["socket_errors"] for r in runs),
     }
 
 

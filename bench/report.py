@@ -85,7 +85,7 @@ def render(r: dict[str, Any]) -> str:
                 name,
                 c["floor"]["req_per_s"],
                 c["check"]["req_per_s"],
-                c["ratio"],
+                c["check_ratio"],
                 c["check"]["p99_ms"],
             ]
             for name, c in http["configs_at_16"].items()
