@@ -45,7 +45,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
-    app.extensions["commentguard.api_keys"] = ApiKeys(redis_client, keys)
+    app.extensions["commentguard.api_keys"] = ApiKeys(
+        redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
+    )
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store

@@ -35,5 +35,8 @@ REASONS = 3
 SECRET_KEY: str | None = None
 """Key that signs session cookies; unset uses a random key kept in DATA_DIR."""
 
+API_KEY_CACHE_SECONDS = 0.0
+"""Seconds a worker trusts a known API key without asking Redis (a deleted key works as long)."""
+
 BENCH_FLOOR = 0
 """1 serves POST /bench/floor, the do-nothing JSON endpoint `make bench` compares with; 0 off."""
