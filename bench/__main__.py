@@ -67,9 +67,10 @@ VARIANTS = {
 class Load:
     """wrk runs against one server, interleaved so that a shared machine's noise hits all."""
 
-    def __init__(self, bodies: dict[str, Path], key: str) -> None:
+    def __init__(self, bodies: dict[str, Path], key: str, redis_pid: int) -> None:
         self.bodies = bodies
         self.key = key
+        self.redis_pid = redis_pid
         self.run_no = 0
 
     def rounds(
@@ -81,16 +82,18 @@ class Load:
             for variant in variants:
                 path, body = VARIANTS[variant]
                 self.run_no += 1
-                runs[variant].append(
-                    load.wrk(
-                        server.url + path,
-                        conns,
-                        seconds,
-                        self.bodies[body],
-                        self.key,
-                        f"r{self.run_no}",
-                    )
+                gunicorn, redis = server.cpu_s(), load.cpu_s([self.redis_pid])
+                run = load.wrk(
+                    server.url + path,
+                    conns,
+                    seconds,
+                    self.bodies[body],
+                    self.key,
+                    f"r{self.run_no}",
                 )
+                run["cpu_s"]["gunicorn"] = server.cpu_s() - gunicorn
+                run["cpu_s"]["redis"] = load.cpu_s([self.redis_pid]) - redis
+                runs[variant].append(run)
         result: dict[str, Any] = {v: load.combine(rs) for v, rs in runs.items()}
         for variant in variants[1:]:
             # The median of per-round ratios: a burst of load elsewhere spoils one round only.
@@ -101,6 +104,10 @@ class Load:
                 ),
                 3,
             )
+            # What the ratio would be with the CPU all to this benchmark: req/s is CPUs over
+            # the CPU all processes (wrk, gunicorn, Redis) spend on one request.
+            cpu = {v: sum(result[v]["cpu_ms_per_request"].values()) for v in ("floor", variant)}
+            result[f"{variant}_cpu_ratio"] = round(cpu["floor"] / cpu[variant], 3)
         return result
 
 
@@ -113,7 +120,7 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
         redis_server = start_embedded(work)
         try:
             key = ApiKeys(redis_server, Keys()).create("bench.example.com", "make bench")
-            loader = Load(_bodies(trained, texts, work), key)
+            loader = Load(_bodies(trained, texts, work), key, redis_server.pid)
             env = os.environ | {
                 "COMMENTGUARD_DATA_DIR": str(work),
                 "COMMENTGUARD_REDIS_URL": embedded_url(redis_server),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -113,6 +114,10 @@ class Server:
         ).stdout
         return int(out.split()[0])
 
+    def cpu_s(self) -> float:
+        """Return the CPU seconds gunicorn's master and workers have used."""
+        return cpu_s(self.pids)
+
     def worker_rss_kib(self) -> dict[str, int]:
         """Return the resident memory of the master and of each worker, in KiB."""
         master = self.master_pid()
@@ -159,6 +164,19 @@ def _running(pid: int) -> bool:
         return False
 
 
+def cpu_s(pids: set[int] | list[int]) -> float:
+    """Return the CPU seconds (user + system) the running processes among pids have used."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _rss(pid: int) -> int:
     """Return a process's resident set size in KiB."""
     with open(f"/proc/{pid}/status") as f:
@@ -168,13 +186,17 @@ def _rss(pid: int) -> int:
     return 0
 
 
-def wrk(url: str, connections: int, seconds: int, bodies: Path, key: str, run: str) -> dict:
+def wrk(
+    url: str, connections: int, seconds: int, bodies: Path, key: str, run: str
+) -> dict[str, Any]:
     """Load ``url`` with wrk for ``seconds``; return req/s, latency percentiles and errors."""
     env = os.environ | {"BENCH_BODIES": str(bodies), "BENCH_API_KEY": key, "BENCH_RUN": run}
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA), url]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=True
     ).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     summary = json.loads(line.removeprefix("BENCH "))
     seconds_run = summary["duration_us"] / 1e6
@@ -188,22 +210,29 @@ def wrk(url: str, connections: int, seconds: int, bodies: Path, key: str, run: s
         "requests": summary["requests"],
         "non_2xx": summary["non_2xx"],
         "socket_errors": summary["socket_errors"],
+        "cpu_s": {"wrk": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime},
     }
 
 
 def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Combine runs of one variant: overall req/s, median and worst of the percentiles."""
+    """Combine runs of one variant: overall req/s, median and worst of the percentiles.
+
+    ``cpu_ms_per_request`` is the CPU each process group used per request: unlike req/s,
+    it hardly changes with what else the machine runs.
+    """
     requests = sum(r["requests"] for r in runs)
+    cpu = {name: sum(r["cpu_s"][name] for r in runs) for name in runs[0]["cpu_s"]}
     return {
         "connections": runs[0]["connections"],
         "runs": len(runs),
         "req_per_s": round(requests / sum(r["seconds"] for r in runs), 1),
-        "p50_ms": statistics.median(r["p50_ms"] for r in runs),
-        "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+        "p50_ms": round(statistics.median(r["p50_ms"] for r in runs), 3),
+        "p99_ms": round(statistics.median(r["p99_ms"] for r in runs), 3),
         "p99_ms_worst": max(r["p99_ms"] for r in runs),
         "requests": requests,
         "non_2xx": sum(r["non_2xx"] for r in runs),
         "socket_errors": sum(r["socket_errors"] for r in runs),
+        "cpu_ms_per_request": {k: round(v * 1e3 / max(requests, 1), 4) for k, v in cpu.items()},
     }
 
 
@@ -221,7 +250,7 @@ def write_bodies(path: Path, texts: list[str]) -> Path:
     return path
 
 
-def summarise_profile(raw: Path, top: int = 30) -> dict[str, Any]:
+def summarise_profile(raw: Path, top: int = 40) -> dict[str, Any]:
     """Return where gunicorn workers spent their time in a py-spy raw profile.
 
     A worker sample passes through ``init_process`` (its main thread) or starts a thread

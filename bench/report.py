@@ -6,6 +6,7 @@ from typing import Any
 
 TARGETS = {
     "check / floor req/s, 16 connections": (">=", 0.5),
+    "the same, from CPU per request": (">=", 0.5),
     "check p99 at 16 connections (ms)": ("<=", 15.0),
     "one-comment check, median (ms)": ("<=", 0.2),
     "batch of 1,000 (comments/s)": (">=", 25_000.0),
@@ -34,6 +35,7 @@ def render(r: dict[str, Any]) -> str:
     at16 = http["configured"]["16"]
     reached = {
         "check / floor req/s, 16 connections": at16["check_ratio"],
+        "the same, from CPU per request": at16["check_cpu_ratio"],
         "check p99 at 16 connections (ms)": at16["check"]["p99_ms"],
         "one-comment check, median (ms)": one["fast_check"]["median_ms"],
         "batch of 1,000 (comments/s)": batch["1000"]["fast_predict_proba"],
@@ -57,35 +59,60 @@ def render(r: dict[str, Any]) -> str:
             for k, (op, b) in TARGETS.items()
         ],
     )
-    out += ["## HTTP (gunicorn as configured, wrk on loopback)", ""]
+    out += [
+        "## HTTP (gunicorn as configured, wrk on loopback)",
+        "",
+        "Each variant ran in rounds, taking turns with the others. req/s is over all rounds;"
+        " x floor is the median of the rounds' ratios; p50 and p99 are the medians of the"
+        " rounds'. CPU ms per request is what wrk, gunicorn (master and workers) and Redis"
+        " used, and x floor (CPU) the ratio of those totals: what x floor would be with both"
+        " CPUs free for this benchmark.",
+        "",
+    ]
     rows = []
     for conns, row in http["configured"].items():
         for variant in ("floor", "check", "check_unsure"):
             x = row[variant]
-            ratio = row.get(f"{variant}_ratio", 1.0)
+            cpu = x["cpu_ms_per_request"]
             rows.append(
                 [
                     conns,
                     variant,
                     x["req_per_s"],
-                    ratio,
+                    row.get(f"{variant}_ratio", 1.0),
                     x["p50_ms"],
                     x["p99_ms"],
+                    x["p99_ms_worst"],
+                    f"{cpu['gunicorn']:.3f} / {cpu['redis']:.3f} / {cpu['wrk']:.3f}",
+                    row.get(f"{variant}_cpu_ratio", 1.0),
                     x["non_2xx"] + x["socket_errors"],
                 ]
             )
     out += _table(
-        ["connections", "endpoint", "req/s", "x floor", "p50 ms", "p99 ms", "errors"], rows
+        [
+            "connections",
+            "endpoint",
+            "req/s",
+            "x floor",
+            "p50 ms",
+            "p99 ms",
+            "worst p99 ms",
+            "CPU ms/req gunicorn / Redis / wrk",
+            "x floor (CPU)",
+            "errors",
+        ],
+        rows,
     )
     out += ["Worker classes and counts, 16 connections:", ""]
     out += _table(
-        ["config", "floor req/s", "check req/s", "x floor", "check p99 ms"],
+        ["config", "floor req/s", "check req/s", "x floor", "x floor (CPU)", "check p99 ms"],
         [
             [
                 name,
                 c["floor"]["req_per_s"],
                 c["check"]["req_per_s"],
                 c["check_ratio"],
+                c["check_cpu_ratio"],
                 c["check"]["p99_ms"],
             ]
             for name, c in http["configs_at_16"].items()

@@ -12,7 +12,7 @@ from service.keys import Keys
 from service.redis_client import connect, embedded_url, shutdown_embedded, start_embedded
 
 bind = os.environ.get("COMMENTGUARD_BIND", "127.0.0.1:8000")
-# Measured on 2 cores (docs/operations.md): gthread, 2 workers x 4 threads.
+# gthread, 2 workers x 4 threads on 2 cores: why, and how to re-measure, in docs/performance.md.
 worker_class = "gthread"
 workers = int(os.environ.get("COMMENTGUARD_WORKERS", "2"))
 threads = 4
