@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -162,18 +163,19 @@ class _TfidfBlock(_Block):
             (i, (tfs[c] if c < len(tfs) else self._tf(c)) * idf[i]) for i, c in counts.items()
         ]
         if self.norm == "l2":
-            norm = math.sqrt(sum(v * v for _, v in values))
+            norm = math.sqrt(sum([v * v for _, v in values]))
         elif self.norm == "l1":
-            norm = sum(abs(v) for _, v in values)
+            norm = sum([abs(v) for _, v in values])
         else:
             norm = 1.0
         if norm == 0.0:
             return 0.0
         if out is None:
-            return sum(v * coef[i] for i, v in values) / norm
-        shares = [(self.offset + i, v / norm * coef[i]) for i, v in values]
+            return sum([v * coef[i] for i, v in values]) / norm
+        offset = self.offset
+        shares = [(offset + i, v / norm * coef[i]) for i, v in values]
         out += shares
-        return sum(s for _, s in shares)
+        return sum([s for _, s in shares])
 
     def _tf(self, count: int) -> float:
         """Return the term frequency sklearn uses for a raw count."""
@@ -335,7 +337,8 @@ class CompiledClassifier:
         shares: list[Contribution] = []
         decision = self.decision(text, shares)
         sign = 1.0 if decision >= 0 else -1.0
-        top = heapq.nlargest(limit, shares, key=lambda s: sign * s[1])
+        pick = heapq.nlargest if sign > 0 else heapq.nsmallest
+        top = pick(limit, shares, key=itemgetter(1))
         return Assessment(self.probability(decision), self._reasons(top, sign))
 
     def assess_many(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
