@@ -22,7 +22,7 @@ class Reason:
         return {"code": self.code, "message": self.message, "weight": round(self.weight, 3)}
 
 
-def describe(name: str, direction: str) -> tuple[str, str]:
+def _describe(name: str, direction: str) -> tuple[str, str]:
     """Turn a feature name such as ``word__check out`` into a code and a sentence."""
     block, _, term = name.partition("__")
     if block == "word":
@@ -69,10 +69,17 @@ class SpamClassifier:
         leans_spam = contrib.sum() + steps["classifier"].intercept_[0] >= 0
         sign = 1.0 if leans_spam else -1.0
         direction = "spam" if leans_spam else "ham"
-        reasons = []
-        for i in np.argsort(-sign * contrib)[:limit]:
-            if sign * contrib[i] <= 0:
+        reasons: list[Reason] = []
+        shown: list[str] = []
+        for i in np.argsort(-sign * contrib):
+            if len(reasons) == limit or sign * contrib[i] <= 0:
                 break
-            code, message = describe(str(self.feature_names[row.indices[i]]), direction)
+            name = str(self.feature_names[row.indices[i]])
+            term = name.partition("__")[2].strip()
+            # "out" adds nothing once "check out" is shown
+            if any(term in earlier for earlier in shown):
+                continue
+            shown.append(term)
+            code, message = _describe(name, direction)
             reasons.append(Reason(code, message, float(contrib[i])))
         return reasons

@@ -27,10 +27,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import FunctionTransformer
 
-from model.classifier import Reason, SpamClassifier, describe
+# _describe is the classifier's own wording of a feature: reasons read the same on both paths.
+from model.classifier import Reason, SpamClassifier, _describe
 
 # Distinct words whose char_wb n-grams are remembered; comment words repeat a lot.
 WORD_CACHE_SIZE = 50_000
+# Reasons: candidates sorted per reason wanted (more only when skipped terms use them up),
+# and the decimals at which two contributions count as tied (then the lower column first).
+CANDIDATES_PER_REASON = 4
+TIE_DECIMALS = 6
 # Term frequencies of counts below this are looked up, not computed, on the one-text path.
 TF_TABLE_SIZE = 64
 # Below this many texts, plain floats beat whole-batch numpy operations.
@@ -337,9 +342,7 @@ class CompiledClassifier:
         shares: list[Contribution] = []
         decision = self.decision(text, shares)
         sign = 1.0 if decision >= 0 else -1.0
-        pick = heapq.nlargest if sign > 0 else heapq.nsmallest
-        top = pick(limit, shares, key=itemgetter(1))
-        return Assessment(self.probability(decision), self._reasons(top, sign))
+        return Assessment(self.probability(decision), self._reasons(shares, sign, limit))
 
     def assess_many(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
         """Return the probability and the reasons of each text, scored in one batch."""
@@ -347,54 +350,58 @@ class CompiledClassifier:
             return [self.assess(t, limit) for t in texts]
         found, decisions = self._batch(texts)
         rows = np.concatenate([f.rows for f in found])
-        columns = np.concatenate([f.columns for f in found])
-        shares = np.concatenate([f.shares for f in found])
-        signs = np.where(decisions >= 0, 1.0, -1.0)
-        top = _top_per_row(rows, shares * signs[rows], len(texts), limit).tolist()
-        columns_l, shares_l = columns.tolist(), shares.tolist()
-        return [
-            Assessment(
-                p,
-                self._reasons([(columns_l[e], shares_l[e]) for e in picked if e >= 0], sign),
-            )
-            for p, sign, picked in zip(
-                self._probabilities(decisions).tolist(), signs.tolist(), top, strict=True
-            )
-        ]
+        order = np.argsort(rows, kind="stable")
+        starts = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
+        columns = np.concatenate([f.columns for f in found])[order].tolist()
+        shares = np.concatenate([f.shares for f in found])[order].tolist()
+        probabilities = self._probabilities(decisions).tolist()
+        assessments = []
+        for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
+            a, b = starts[k], starts[k + 1]
+            row = list(zip(columns[a:b], shares[a:b], strict=True))
+            assessments.append(Assessment(p, self._reasons(row, 1.0 if d >= 0 else -1.0, limit)))
+        return assessments
 
-    def _reasons(self, top: list[Contribution], sign: float) -> list[Reason]:
-        """Describe the strongest contributions that support the verdict."""
-        direction = "spam" if sign > 0 else "ham"
-        reasons = []
-        for column, share in top:
-            if sign * share <= 0:
-                break
-            code, message = describe(str(self.feature_names[column]), direction)
-            reasons.append(Reason(code, message, share))
+    def _reasons(self, shares: list[Contribution], sign: float, limit: int) -> list[Reason]:
+        """Return the strongest contributions supporting the verdict, as explain() does.
+
+        Strongest first, ties (equal to TIE_DECIMALS) by column; a term contained in one
+        already listed is skipped. Only the strongest few are sorted, unless skipping
+        exhausts them.
+        """
+        if limit <= 0:
+            return []
+        wanted = limit * CANDIDATES_PER_REASON
+        pick = heapq.nlargest if sign > 0 else heapq.nsmallest
+        candidates = pick(wanted, shares, key=itemgetter(1))
+        if len(candidates) == wanted:
+            # Keep everything that may tie with the weakest candidate.
+            bound = sign * candidates[-1][1] - 10.0**-TIE_DECIMALS
+            candidates = [s for s in shares if sign * s[1] >= bound]
+        reasons, complete = self._listed(candidates, sign, limit)
+        if not complete and len(candidates) < len(shares):
+            reasons, _ = self._listed(shares, sign, limit)
         return reasons
 
-
-def _top_per_row(rows: np.ndarray, signed: np.ndarray, n: int, limit: int) -> np.ndarray:
-    """Return, for each of n rows, the entries of its ``limit`` largest positive values.
-
-    The answer is an (n, limit) array of entry indices, largest first, -1 where a row has
-    fewer. One pass per rank over the entries beats a sort of them all.
-    """
-    top = np.full((n, limit), -1, dtype=np.int64)
-    entries = np.flatnonzero(signed > 0)
-    entries = entries[np.argsort(rows[entries], kind="stable")]
-    if not len(entries) or limit <= 0:
-        return top
-    owner = rows[entries]
-    values = signed[entries]
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    lengths = np.diff(np.r_[starts, len(entries)])
-    for rank in range(limit):
-        best = np.maximum.reduceat(values, starts)
-        hits = np.flatnonzero((values == np.repeat(best, lengths)) & (values > 0))
-        if not len(hits):
-            break
-        hits = hits[np.r_[True, owner[hits][1:] != owner[hits][:-1]]]
-        top[owner[hits], rank] = entries[hits]
-        values[hits] = -np.inf
-    return top
+    def _listed(
+        self, shares: list[Contribution], sign: float, limit: int
+    ) -> tuple[list[Reason], bool]:
+        """Walk shares strongest first; return the reasons and whether the walk ended early."""
+        direction = "spam" if sign > 0 else "ham"
+        reasons: list[Reason] = []
+        shown: list[str] = []
+        strongest = sorted(shares, key=lambda s: (-round(sign * s[1], TIE_DECIMALS), s[0]))
+        for column, share in strongest:
+            if sign * share <= 0:
+                return reasons, True
+            name = str(self.feature_names[column])
+            term = name.partition("__")[2].strip()
+            # "out" adds nothing once "check out" is shown
+            if any(term in earlier for earlier in shown):
+                continue
+            shown.append(term)
+            code, message = _describe(name, direction)
+            reasons.append(Reason(code, message, share))
+            if len(reasons) == limit:
+                return reasons, True
+        return reasons, False

@@ -16,8 +16,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler
 
 from model.artifact import Artifact
-from model.classifier import Platt, Reason, SpamClassifier, describe
-from model.fast import SMALL_BATCH, CompiledClassifier, NotCompilable
+from model.classifier import Platt, Reason, SpamClassifier, _describe
+from model.fast import SMALL_BATCH, TIE_DECIMALS, CompiledClassifier, NotCompilable
 from model.features import normalise_all
 from model.scorer import Scorer
 from model.store import ModelStore
@@ -121,39 +121,63 @@ def _rows(classifier: SpamClassifier, texts: Sequence[str]) -> Any:
     return steps["features"].transform(steps["normalise"].transform(list(texts))).tocsr()
 
 
-def _assert_same_reasons(classifier: SpamClassifier, row: Any, reasons: list[Reason]) -> None:
-    """Check reasons against sklearn's feature row: the weights explain() lists, and names.
+def _expected_reasons(classifier: SpamClassifier, row: Any, limit: int = 3) -> list[Reason]:
+    """Return explain()'s reasons computed from sklearn's feature row, ties by column.
 
-    Features of equal weight (n-grams that always occur together) may be listed in either
-    order, so each name is checked against the row's contributions of that weight.
+    explain() lists the strongest contributions supporting the verdict, skipping a term
+    contained in one already listed; it leaves the order of equal contributions (n-grams
+    that always occur together) to its sort, the fast path breaks such ties by column.
     """
     linear = classifier.pipeline.named_steps["classifier"]
-    coef = linear.coef_[0]
-    contributions = row.data * coef[row.indices]
+    contributions = row.data * linear.coef_[0][row.indices]
     sign = 1.0 if contributions.sum() + linear.intercept_[0] >= 0 else -1.0
-    strongest = sorted((sign * contributions).tolist(), reverse=True)[:3]
-    expected = [sign * w for w in strongest if w > 0]
-    assert [r.weight for r in reasons] == pytest.approx(expected, abs=TOLERANCE)
     direction = "spam" if sign > 0 else "ham"
-    available: dict[tuple[str, str], list[float]] = {}
-    for column, weight in zip(row.indices, contributions, strict=True):
-        key = describe(str(classifier.feature_names[column]), direction)
-        available.setdefault(key, []).append(float(weight))
-    for r in reasons:
-        assert any(abs(w - r.weight) <= TOLERANCE for w in available[(r.code, r.message)])
+    order = sorted(
+        zip(row.indices.tolist(), contributions.tolist(), strict=True),
+        key=lambda cw: (-round(sign * cw[1], TIE_DECIMALS), cw[0]),
+    )
+    reasons: list[Reason] = []
+    shown: list[str] = []
+    for column, weight in order:
+        if len(reasons) == limit or sign * weight <= 0:
+            break
+        name = str(classifier.feature_names[column])
+        term = name.partition("__")[2].strip()
+        if not any(term in earlier for earlier in shown):
+            shown.append(term)
+            reasons.append(Reason(*_describe(name, direction), weight))
+    return reasons
 
 
-def test_reasons_are_those_of_explain(
+def _assert_same_reasons(classifier: SpamClassifier, row: Any, reasons: list[Reason]) -> None:
+    """Check reasons against those computed from sklearn's feature row."""
+    _assert_equal(reasons, _expected_reasons(classifier, row))
+
+
+def _assert_equal(reasons: list[Reason], expected: list[Reason]) -> None:
+    """Check that two lists of reasons name the same features with the same weights."""
+    assert [(r.code, r.message) for r in reasons] == [(r.code, r.message) for r in expected]
+    assert [r.weight for r in reasons] == pytest.approx([r.weight for r in expected], abs=TOLERANCE)
+
+
+def test_reasons_are_those_of_explain_where_no_weights_tie(
     shipped_model: SpamClassifier, compiled: CompiledClassifier
 ) -> None:
-    texts = SHIPPED[::20] + ["", "&lt;b&gt;", "I"]
+    texts = SHIPPED[::10] + ["", "&lt;b&gt;", "I"]
     rows = _rows(shipped_model, texts)
+    coef = shipped_model.pipeline.named_steps["classifier"].coef_[0]
+    compared = 0
     for k, text in enumerate(texts):
-        reasons = compiled.assess(text).reasons
-        _assert_same_reasons(shipped_model, rows[[k]], reasons)
-        assert [r.weight for r in reasons] == pytest.approx(
-            [r.weight for r in shipped_model.explain(text)], abs=TOLERANCE
-        )
+        explained = shipped_model.explain(text)
+        contributions = rows[[k]].data * coef[rows[[k]].indices]
+        if explained and explained[0].weight < 0:
+            contributions = -contributions
+        strongest = sorted(contributions.round(TIE_DECIMALS).tolist(), reverse=True)[:20]
+        if len(set(strongest)) < len(strongest):
+            continue  # explain() lists equal contributions in its sort's order
+        _assert_equal(compiled.assess(text).reasons, explained)
+        compared += 1
+    assert compared >= len(texts) // 4
 
 
 def test_every_shipped_comment_scores_the_same(
