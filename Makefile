@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test`; `make bench` measures speed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -16,15 +16,26 @@ $(VENV)/.test-deps: $(BIN)/commentguard
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.bench-deps: $(BIN)/commentguard
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
 run: $(BIN)/commentguard
 	$(BIN)/commentguard train --if-missing
 	$(BIN)/commentguard serve --bind 127.0.0.1:8000
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check service model training tests
-	$(BIN)/ruff format --check service model training tests
+	$(BIN)/ruff check service model training tests bench
+	$(BIN)/ruff format --check service model training tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# About 4 minutes on 2 cores: in-process scoring and training, then gunicorn loaded by wrk
+# on loopback, then the review queue; writes bench/results/{results,queue}.{json,md}.
+bench: $(VENV)/.bench-deps
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.queue
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

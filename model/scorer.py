@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from model.artifact import Artifact, Cutoffs
 from model.classifier import Reason
+from model.fast import CompiledClassifier, NotCompilable
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,12 +23,22 @@ class Verdict:
 
 
 class Scorer:
-    """Score comments with a loaded artifact at given cutoffs."""
+    """Score comments with a loaded artifact at given cutoffs.
+
+    The artifact's classifier is compiled once, here, into the fast path; a pipeline the
+    compiler cannot reproduce exactly is scored by sklearn instead.
+    """
 
     def __init__(self, artifact: Artifact, cutoffs: Cutoffs | None = None, reasons: int = 3):
         self.artifact = artifact
         self.cutoffs = cutoffs or artifact.cutoffs
         self.reasons = reasons
+        self.compiled: CompiledClassifier | None
+        try:
+            self.compiled = CompiledClassifier(artifact.classifier)
+        except NotCompilable as e:
+            log.warning("model %s is scored by sklearn, not the fast path: %s", self.version, e)
+            self.compiled = None
 
     @property
     def version(self) -> str:
@@ -33,6 +47,11 @@ class Scorer:
 
     def check(self, texts: Sequence[str]) -> list[Verdict]:
         """Return a verdict for each text, scored in one batch."""
+        if self.compiled is not None:
+            return [
+                Verdict(a.score, self.cutoffs.verdict(a.score), a.reasons)
+                for a in self.compiled.assess_many(texts, self.reasons)
+            ]
         scores = self.artifact.classifier.predict_proba(texts)
         return [
             Verdict(

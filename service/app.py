@@ -13,7 +13,7 @@ from flask import Flask
 from model.artifact import Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
-from service import akismet, comments, errors, health, moderate, review, settings
+from service import akismet, comments, errors, floor, health, moderate, review, settings
 from service.auth import ApiKeys
 from service.keys import Keys
 from service.moderators import Moderators
@@ -53,7 +53,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
-    app.extensions["commentguard.api_keys"] = ApiKeys(redis_client, keys)
+    app.extensions["commentguard.api_keys"] = ApiKeys(
+        redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
+    )
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
@@ -82,4 +84,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(akismet.bp)
+    if cfg["BENCH_FLOOR"]:
+        app.register_blueprint(floor.bp)
     return app

@@ -13,7 +13,7 @@ from service.redis_client import connect, embedded_url, shutdown_embedded, start
 
 _settings = settings.load()
 bind = _settings["BIND"]
-# Measured on 2 cores (docs/performance.md): gthread, 2 workers x 4 threads.
+# gthread, 2 workers x 4 threads on 2 cores: why, and how to re-measure, in docs/performance.md.
 worker_class = "gthread"
 workers = _settings["WORKERS"]
 threads = _settings["THREADS"]

@@ -56,22 +56,29 @@ class CommentStore:
     ) -> list[dict[str, Any]]:
         """Store each (comment, answer) unless stored; return the answers that now stand."""
         now = f"{time.time():.6f}"
-        with self.redis.pipeline(transaction=False) as pipe:
-            for comment, answer in items:
-                self._save_once(
-                    keys=[self.keys.comment(site, comment["id"]), self.keys.review_stream()],
-                    args=[
-                        json.dumps(answer),
-                        json.dumps(comment),
-                        answer["verdict"],
-                        repr(answer["score"]),
-                        now,
-                        site,
-                        comment["id"],
-                    ],
-                    client=pipe,
-                )
-            results = pipe.execute()
+        calls = [
+            {
+                "keys": [self.keys.comment(site, comment["id"]), self.keys.review_stream()],
+                "args": [
+                    json.dumps(answer),
+                    json.dumps(comment),
+                    answer["verdict"],
+                    repr(answer["score"]),
+                    now,
+                    site,
+                    comment["id"],
+                ],
+            }
+            for comment, answer in items
+        ]
+        if len(calls) == 1:
+            # EVALSHA alone is one round trip; a pipeline first asks SCRIPT EXISTS.
+            results = [self._save_once(**calls[0])]
+        else:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for call in calls:
+                    self._save_once(**call, client=pipe)
+                results = pipe.execute()
         return [
             json.loads(existing) if existing else answer
             for existing, (_, answer) in zip(results, items, strict=True)

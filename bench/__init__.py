@@ -1,0 +1,1 @@
+"""Benchmarks of CommentGuard: `make bench` runs them and writes bench/results/."""

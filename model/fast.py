@@ -1,0 +1,407 @@
+"""The fast path: a fitted SpamClassifier compiled into dicts, lists and arrays.
+
+For one comment, building sparse matrices costs more than the arithmetic. A compiled model
+keeps, for each TF-IDF block, a dict from n-gram to column and the idf and coefficient of
+each column, reproduces the vectorizer's analyzer, sublinear tf and norm, and sums the
+weights: the pipeline's probability, without sklearn on the way. One text is scored with
+plain floats; a batch with a few whole-batch numpy operations. Any other feature block is
+asked for its own ``transform`` and dotted with its slice of the coefficients.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import FunctionTransformer
+
+# _describe is the classifier's own wording of a feature: reasons read the same on both paths.
+from model.classifier import Reason, SpamClassifier, _describe
+
+# Distinct words whose char_wb n-grams are remembered; comment words repeat a lot.
+WORD_CACHE_SIZE = 50_000
+# Reasons: candidates sorted per reason wanted (more only when skipped terms use them up),
+# and the decimals at which two contributions count as tied (then the lower column first).
+CANDIDATES_PER_REASON = 4
+TIE_DECIMALS = 6
+# Term frequencies of counts below this are looked up, not computed, on the one-text path.
+TF_TABLE_SIZE = 64
+# Below this many texts, plain floats beat whole-batch numpy operations.
+SMALL_BATCH = 8
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+class NotCompilable(Exception):
+    """The pipeline has a shape the compiler does not reproduce exactly."""
+
+
+# (column in the union, contribution to the decision value)
+Contribution = tuple[int, float]
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Per-column contributions of a batch: text ``rows[k]``, column ``columns[k]``."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    shares: np.ndarray
+    n: int
+
+    def totals(self) -> np.ndarray:
+        """Return each text's summed contribution."""
+        return np.bincount(self.rows, self.shares, minlength=self.n)
+
+
+class _Block:
+    """One FeatureUnion block: contributes to the decision value of a normalised text."""
+
+    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+        """Return the block's share of the decision value; append per-column shares to out."""
+        raise NotImplementedError
+
+    def batch(self, texts: Sequence[str]) -> Shares:
+        """Return the per-column contributions of every text."""
+        raise NotImplementedError
+
+
+class _TfidfBlock(_Block):
+    """A TfidfVectorizer reproduced with dicts: analyzer, tf, idf, norm and coefficients."""
+
+    def __init__(self, vec: TfidfVectorizer, coef: np.ndarray, offset: int, weight: float):
+        vocabulary: dict[str, int] = vec.vocabulary_
+        self.vocabulary = {term: int(i) for term, i in vocabulary.items()}
+        self.idf = [float(x) for x in vec.idf_] if vec.use_idf else [1.0] * len(vocabulary)
+        self.idf_array = np.array(self.idf, dtype=np.float64)
+        self.coef_array = np.asarray(coef, dtype=np.float64) * weight
+        self.coef = self.coef_array.tolist()
+        self.offset = offset
+        self.sublinear = bool(vec.sublinear_tf)
+        self.binary = bool(vec.binary)
+        if vec.norm not in ("l1", "l2", None):
+            raise NotCompilable(f"norm {vec.norm!r}")
+        self.norm = vec.norm
+        self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
+        self.min_n, self.max_n = vec.ngram_range
+        self.lowercase = bool(vec.lowercase)
+        self._word_cache: dict[str, tuple[int, ...]] = {}
+        simple = (
+            vec.input == "content"
+            and vec.preprocessor is None
+            and vec.tokenizer is None
+            and vec.stop_words is None
+            and vec.strip_accents is None
+        )
+        self._ids: Callable[[str], list[int]]
+        if simple and vec.analyzer == "char_wb":
+            self._ids = self._char_wb_ids
+        elif simple and vec.analyzer == "word":
+            self._token = re.compile(vec.token_pattern).findall
+            self._ids = self._word_ids
+        else:
+            analyzer = vec.build_analyzer()
+            get = self.vocabulary.get
+            self._ids = lambda text: [i for i in map(get, analyzer(text)) if i is not None]
+
+    def _word_ids(self, text: str) -> list[int]:
+        """Return the columns of the word n-grams, as sklearn's word analyzer makes them."""
+        if self.lowercase:
+            text = text.lower()
+        tokens = self._token(text)
+        get = self.vocabulary.get
+        min_n, max_n = self.min_n, self.max_n
+        terms: list[str] = tokens if min_n == 1 else []
+        if max_n > 1:
+            terms = list(terms)
+            join = " ".join
+            for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
+                terms += [join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        return [i for i in map(get, terms) if i is not None]
+
+    def _char_wb_ids(self, text: str) -> list[int]:
+        """Return the columns of the char_wb n-grams, cached per word."""
+        if self.lowercase:
+            text = text.lower()
+        cache = self._word_cache
+        ids: list[int] = []
+        for word in _WHITE_SPACES.sub(" ", text).split():
+            cached = cache.get(word)
+            if cached is None:
+                cached = self._word_char_ids(word)
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                cache[word] = cached
+            ids += cached
+        return ids
+
+    def _word_char_ids(self, word: str) -> tuple[int, ...]:
+        """Return the columns of one padded word's n-grams (a short word counts once)."""
+        w = f" {word} "
+        get = self.vocabulary.get
+        grams: list[str] = []
+        for n in range(self.min_n, self.max_n + 1):
+            if n >= len(w):
+                grams.append(w)
+                break
+            grams += [w[i : i + n] for i in range(len(w) - n + 1)]
+        return tuple(i for i in map(get, grams) if i is not None)
+
+    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+        """Return the block's share of the decision value; append per-column shares to out."""
+        counts = Counter(self._ids(text))
+        if not counts:
+            return 0.0
+        idf, coef, tfs = self.idf, self.coef, self._tfs
+        values = [
+            (i, (tfs[c] if c < len(tfs) else self._tf(c)) * idf[i]) for i, c in counts.items()
+        ]
+        if self.norm == "l2":
+            norm = math.sqrt(sum([v * v for _, v in values]))
+        elif self.norm == "l1":
+            norm = sum([abs(v) for _, v in values])
+        else:
+            norm = 1.0
+        if norm == 0.0:
+            return 0.0
+        if out is None:
+            return sum([v * coef[i] for i, v in values]) / norm
+        offset = self.offset
+        shares = [(offset + i, v / norm * coef[i]) for i, v in values]
+        out += shares
+        return sum([s for _, s in shares])
+
+    def _tf(self, count: int) -> float:
+        """Return the term frequency sklearn uses for a raw count."""
+        tf = 1.0 if self.binary else float(count)
+        return math.log(tf) + 1.0 if self.sublinear else tf
+
+    def batch(self, texts: Sequence[str]) -> Shares:
+        """Return every text's share of the decision value, and the per-column shares."""
+        id_lists = [self._ids(t) for t in texts]
+        lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(texts))
+        flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int64, count=int(lengths.sum()))
+        # One sort of (text, column) keys counts every n-gram of every text at once.
+        width = len(self.coef_array)
+        keys = np.repeat(np.arange(len(texts), dtype=np.int64), lengths) * width + flat
+        keys.sort()
+        firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        unique = keys[firsts]
+        rows, columns = np.divmod(unique, width)
+        values = np.diff(np.r_[firsts, len(keys)]).astype(np.float64)
+        if self.binary:
+            values[:] = 1.0
+        if self.sublinear:
+            np.log(values, out=values)
+            values += 1.0
+        values *= self.idf_array[columns]
+        if self.norm == "l2":
+            norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
+        elif self.norm == "l1":
+            norms = np.bincount(rows, np.abs(values), minlength=len(texts))
+        else:
+            norms = np.ones(len(texts))
+        norms[norms == 0.0] = 1.0
+        shares = values / norms[rows] * self.coef_array[columns]
+        return Shares(rows, columns + self.offset, shares, len(texts))
+
+
+class _TransformBlock(_Block):
+    """Any other block: its own transform, dotted with its slice of the coefficients."""
+
+    def __init__(self, transformer: Any, coef: np.ndarray, offset: int, weight: float):
+        self.transformer = transformer
+        self.coef = coef * weight
+        self.offset = offset
+
+    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+        """Return the block's share of the decision value; append per-column shares to out."""
+        found = self.batch([text])
+        if out is not None:
+            out += zip(found.columns.tolist(), found.shares.tolist(), strict=True)
+        return float(found.shares.sum())
+
+    def batch(self, texts: Sequence[str]) -> Shares:
+        """Return the per-column contributions of every text."""
+        matrix = sparse.coo_array(self.transformer.transform(list(texts)))
+        keep = matrix.data != 0
+        rows, columns = matrix.coords[0][keep], matrix.coords[1][keep]
+        shares = matrix.data[keep] * self.coef[columns]
+        return Shares(rows.astype(np.int64), columns + self.offset, shares, len(texts))
+
+
+def _width(transformer: Any) -> int:
+    """Return how many columns a fitted block contributes to the union."""
+    if isinstance(transformer, TfidfVectorizer):
+        return len(transformer.vocabulary_)
+    return len(transformer.get_feature_names_out())
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The compiled model's answer for one text."""
+
+    score: float
+    reasons: list[Reason]
+
+
+class CompiledClassifier:
+    """A SpamClassifier's probability and reasons, computed without sparse matrices."""
+
+    def __init__(self, classifier: SpamClassifier) -> None:
+        steps = classifier.pipeline.steps
+        names = [name for name, _ in steps]
+        if names[-2:] != ["features", "classifier"]:
+            raise NotCompilable(f"pipeline steps {names} do not end in features, classifier")
+        self.preprocess = [self._preprocessor(step) for _, step in steps[:-2]]
+        union = steps[-2][1]
+        linear = steps[-1][1]
+        if not isinstance(union, FeatureUnion):
+            raise NotCompilable("the features step is not a FeatureUnion")
+        coef = getattr(linear, "coef_", None)
+        if coef is None or coef.shape[0] != 1 or not hasattr(linear, "intercept_"):
+            raise NotCompilable("the classifier is not a fitted binary linear model")
+        coef = np.asarray(coef[0], dtype=np.float64)
+        self.intercept = float(linear.intercept_[0])
+        self.platt_a = classifier.calibration.a
+        self.platt_b = classifier.calibration.b
+        self.feature_names = classifier.feature_names
+        weights = union.transformer_weights or {}
+        self.blocks: list[_Block] = []
+        offset = 0
+        for name, transformer in union.transformer_list:
+            if transformer == "drop":
+                continue
+            if transformer == "passthrough":
+                raise NotCompilable(f"block {name} is passthrough")
+            width = _width(transformer)
+            part = coef[offset : offset + width]
+            weight = float(weights.get(name, 1.0))
+            if type(transformer) is TfidfVectorizer:
+                self.blocks.append(_TfidfBlock(transformer, part, offset, weight))
+            else:
+                self.blocks.append(_TransformBlock(transformer, part, offset, weight))
+            offset += width
+        if offset != len(coef):
+            raise NotCompilable(f"blocks give {offset} columns, the classifier has {len(coef)}")
+
+    @staticmethod
+    def _preprocessor(step: Any) -> Callable[[list[str]], Any]:
+        """Return the cheapest exact way to apply a pre-union step to a list of texts."""
+        if type(step) is FunctionTransformer and not step.validate and step.func is not None:
+            func, kwargs = step.func, step.kw_args or {}
+            return lambda texts: func(texts, **kwargs)
+        return step.transform  # type: ignore[no-any-return]
+
+    def _prepare(self, texts: Sequence[str]) -> list[str]:
+        """Apply the pipeline's steps before the feature union."""
+        prepared: Any = list(texts)
+        for step in self.preprocess:
+            prepared = step(prepared)
+        return [str(t) for t in prepared]
+
+    def decision(self, text: str, out: list[Contribution] | None = None) -> float:
+        """Return the linear model's decision value for one raw text."""
+        (prepared,) = self._prepare([text])
+        return self.intercept + sum(b.contributions(prepared, out) for b in self.blocks)
+
+    def probability(self, decision: float) -> float:
+        """Return the calibrated probability of a decision value."""
+        return float(expit(self.platt_a * decision + self.platt_b))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the calibrated probability of spam for each text."""
+        if len(texts) < SMALL_BATCH:
+            return np.array([self.probability(self.decision(t)) for t in texts], dtype=np.float64)
+        _, decisions = self._batch(texts)
+        return self._probabilities(decisions)
+
+    def _probabilities(self, decisions: np.ndarray) -> np.ndarray:
+        """Return the calibrated probabilities of decision values."""
+        return np.asarray(expit(self.platt_a * decisions + self.platt_b), dtype=np.float64)
+
+    def _batch(self, texts: Sequence[str]) -> tuple[list[Shares], np.ndarray]:
+        """Return every block's shares and the decision values of a batch of texts."""
+        prepared = self._prepare(texts)
+        found = [b.batch(prepared) for b in self.blocks]
+        return found, self.intercept + sum((f.totals() for f in found), np.zeros(len(texts)))
+
+    def assess(self, text: str, limit: int = 3) -> Assessment:
+        """Return the probability and the reasons, as SpamClassifier.explain gives them."""
+        shares: list[Contribution] = []
+        decision = self.decision(text, shares)
+        sign = 1.0 if decision >= 0 else -1.0
+        return Assessment(self.probability(decision), self._reasons(shares, sign, limit))
+
+    def assess_many(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
+        """Return the probability and the reasons of each text, scored in one batch."""
+        if len(texts) < SMALL_BATCH:
+            return [self.assess(t, limit) for t in texts]
+        found, decisions = self._batch(texts)
+        rows = np.concatenate([f.rows for f in found])
+        order = np.argsort(rows, kind="stable")
+        starts = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
+        columns = np.concatenate([f.columns for f in found])[order].tolist()
+        shares = np.concatenate([f.shares for f in found])[order].tolist()
+        probabilities = self._probabilities(decisions).tolist()
+        assessments = []
+        for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
+            a, b = starts[k], starts[k + 1]
+            row = list(zip(columns[a:b], shares[a:b], strict=True))
+            assessments.append(Assessment(p, self._reasons(row, 1.0 if d >= 0 else -1.0, limit)))
+        return assessments
+
+    def _reasons(self, shares: list[Contribution], sign: float, limit: int) -> list[Reason]:
+        """Return the strongest contributions supporting the verdict, as explain() does.
+
+        Strongest first, ties (equal to TIE_DECIMALS) by column; a term contained in one
+        already listed is skipped. Only the strongest few are sorted, unless skipping
+        exhausts them.
+        """
+        if limit <= 0:
+            return []
+        wanted = limit * CANDIDATES_PER_REASON
+        pick = heapq.nlargest if sign > 0 else heapq.nsmallest
+        candidates = pick(wanted, shares, key=itemgetter(1))
+        if len(candidates) == wanted:
+            # Keep everything that may tie with the weakest candidate.
+            bound = sign * candidates[-1][1] - 10.0**-TIE_DECIMALS
+            candidates = [s for s in shares if sign * s[1] >= bound]
+        reasons, complete = self._listed(candidates, sign, limit)
+        if not complete and len(candidates) < len(shares):
+            reasons, _ = self._listed(shares, sign, limit)
+        return reasons
+
+    def _listed(
+        self, shares: list[Contribution], sign: float, limit: int
+    ) -> tuple[list[Reason], bool]:
+        """Walk shares strongest first; return the reasons and whether the walk ended early."""
+        direction = "spam" if sign > 0 else "ham"
+        reasons: list[Reason] = []
+        shown: list[str] = []
+        strongest = sorted(shares, key=lambda s: (-round(sign * s[1], TIE_DECIMALS), s[0]))
+        for column, share in strongest:
+            if sign * share <= 0:
+                return reasons, True
+            name = str(self.feature_names[column])
+            term = name.partition("__")[2].strip()
+            # "out" adds nothing once "check out" is shown
+            if any(term in earlier for earlier in shown):
+                continue
+            shown.append(term)
+            code, message = _describe(name, direction)
+            reasons.append(Reason(code, message, share))
+            if len(reasons) == limit:
+                return reasons, True
+        return reasons, False

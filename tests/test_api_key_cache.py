@@ -1,0 +1,45 @@
+"""The API key cache: a known key's site is remembered for a while, an unknown key never."""
+
+from __future__ import annotations
+
+import redis
+
+from service.auth import ApiKeys, digest
+from service.keys import Keys
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_without_a_cache_a_deleted_key_stops_at_once(redis_client: redis.Redis) -> None:
+    keys = ApiKeys(redis_client, Keys())
+    token = keys.create("blog")
+    assert keys.site_for(token) == "blog"
+    redis_client.delete(*redis_client.keys("cg:apikey:*"))
+    assert keys.site_for(token) is None
+
+
+def test_a_cached_key_works_until_its_time_is_up(redis_client: redis.Redis) -> None:
+    clock = Clock()
+    keys = ApiKeys(redis_client, Keys(), cache_seconds=5.0, clock=clock)
+    token = keys.create("blog")
+    assert keys.site_for(token) == "blog"
+    redis_client.delete(*redis_client.keys("cg:apikey:*"))
+    clock.now += 4.9
+    assert keys.site_for(token) == "blog"
+    clock.now += 0.2
+    assert keys.site_for(token) is None
+
+
+def test_an_unknown_key_is_not_remembered(redis_client: redis.Redis) -> None:
+    keys = ApiKeys(redis_client, Keys(), cache_seconds=60.0, clock=Clock())
+    assert keys.site_for("cg_not-yet") is None
+    redis_client.hset(Keys().api_key(digest("cg_not-yet")), "site", "b")
+    assert keys.site_for("cg_not-yet") == "b"
