@@ -17,6 +17,7 @@ from service.auth import ApiKeys
 from service.keys import Keys
 from service.records import CommentStore
 from service.redis_client import connect
+from service.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.keys"] = keys
     app.extensions["commentguard.api_keys"] = ApiKeys(redis_client, keys)
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
+    app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store
     try:

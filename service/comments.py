@@ -50,7 +50,9 @@ def _check(comments: list[Comment]) -> list[dict[str, Any]]:
             raise APIError(
                 503, "model_unavailable", "no model is loaded yet: run `commentguard train`"
             )
-        verdicts = scorer.check([c.content for c in new])
+        verdicts = current_app.extensions["commentguard.signals"].apply(
+            site, new, scorer.check([c.content for c in new]), scorer.cutoffs
+        )
         items = [
             (
                 c.to_dict() | {"site": site},

@@ -28,3 +28,15 @@ class Keys:
     def labels_stream(self) -> str:
         """Stream of training labels (moderator decisions, Akismet submissions)."""
         return f"{self.prefix}labels"
+
+    def signal_text(self, digest: str) -> str:
+        """Sorted set of the posts (``site<US>post``) a text was seen on, scored by time."""
+        return f"{self.prefix}sig:text:{digest}"
+
+    def signal_burst(self, kind: str, digest: str) -> str:
+        """Sorted set of recent comments from one IP or author (``kind``), scored by time."""
+        return f"{self.prefix}sig:burst:{kind}:{digest}"
+
+    def signal_author(self, site: str, digest: str) -> str:
+        """Hash counting an author's automatic ham and spam verdicts on a site."""
+        return f"{self.prefix}sig:author:{site}:{digest}"
