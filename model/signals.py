@@ -85,9 +85,11 @@ _OWN_PLACE = _words(
     r"|profile|account|app|company|business|product|services?)"
 )
 _CALL_TO_ACTION = _words(
-    r"check (?:out|it out|this out)|visit|subscribe|follow (?:me|us)|click|sign up|register"
-    r"|join (?:us|now|my)|download|buy|order (?:now|today|yours)|shop now|get (?:yours|it now)"
-    r"|try it|go to|please (?:like|share|support)|thumbs up|like (?:this|my) comment"
+    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)|subscribe|follow (?:me|us)"
+    r"|click (?:here|the link|on the link|below|this link)|sign up (?:now|here|today|for free)"
+    r"|visit (?:my|our|us|www|http|the website|our website)|buy (?:now|online|cheap|it here)"
+    r"|order (?:now|today|yours|online)|shop now|get (?:yours|it now)|download (?:now|free|here)"
+    r"|go to (?:my|our|www|http)|please (?:like|share|support)|thumbs up|like (?:this|my) comment"
 )
 _OFFER = _words(
     r"free|discount|offers?|deals?|sale|\d+% off|cheap(?:est)?|best price|coupon|promo"
@@ -169,8 +171,10 @@ def _obfuscation_features(text: str) -> list[float]:
 
 
 def _repetition_features(text: str) -> list[float]:
+    # Prose repeats its function words, so only repeated three-word phrases count.
     words = _WORD.findall(text)
-    repeated = 1.0 - len(set(words)) / len(words) if len(words) >= 8 else 0.0
+    phrases = list(zip(words, words[1:], words[2:], strict=False))
+    repeated = 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
     return [
         repeated,
         float(_REPEAT_CHAR.search(text) is not None),
@@ -227,7 +231,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[str], list[float]]]] = {
         _obfuscation_features,
     ),
     "repetition": (
-        ("repeats words", "repeats a character many times", "repeats punctuation"),
+        ("repeats a phrase", "repeats a character many times", "repeats punctuation"),
         _repetition_features,
     ),
 }

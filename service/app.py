@@ -42,6 +42,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SECRET_KEY=cfg["SECRET_KEY"] or settings.secret_key(data_dir),
         JSON_SORT_KEYS=False,
     )
+    if cfg["SHADOW_VERDICT"] not in (None, "ham", "unsure", "spam"):
+        raise settings.SettingsError("SHADOW_VERDICT must be ham, unsure or spam, or unset")
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client

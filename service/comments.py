@@ -53,16 +53,20 @@ def _check(comments: list[Comment]) -> list[dict[str, Any]]:
         verdicts = current_app.extensions["commentguard.signals"].apply(
             site, new, scorer.check([c.content for c in new]), scorer.cutoffs
         )
+        # In shadow mode the answer is always the configured safe verdict; the computed one
+        # is stored and reported beside it.
+        shadow = current_app.config["COMMENTGUARD"]["SHADOW_VERDICT"]
         items = [
             (
                 c.to_dict() | {"site": site},
                 {
                     "id": c.id,
-                    "verdict": v.verdict,
+                    "verdict": shadow or v.verdict,
                     "score": round(v.score, 6),
                     "reasons": [r.to_dict() for r in v.reasons],
                     "model_version": scorer.version,
-                },
+                }
+                | ({"shadow": {"verdict": v.verdict}} if shadow else {}),
             )
             for c, v in zip(new, verdicts, strict=True)
         ]

@@ -56,8 +56,8 @@ MIN_SUBMIT_SECONDS = 3.0
 TRUSTED_AUTHOR_APPROVALS = 3
 """Automatic ham verdicts (and no spam) after which an author counts as trusted."""
 
-LOG_ODDS_HONEYPOT = 8.0
-"""Log-odds a filled honeypot field adds to the model's score."""
+LOG_ODDS_HONEYPOT = 20.0
+"""Log-odds a filled honeypot adds: enough to make any comment spam (people never see it)."""
 
 LOG_ODDS_FAST_SUBMIT = 2.0
 """Log-odds an implausibly fast submit adds."""
@@ -76,3 +76,6 @@ LOG_ODDS_AUTHOR_TRUSTED = -1.5
 
 LOG_ODDS_AUTHOR_URL = 1.0
 """Log-odds an author URL on a shortener, cheap domain or keyword-stuffed host adds."""
+
+SHADOW_VERDICT: str | None = None
+"""Shadow mode: always answer this verdict (ham/unsure/spam), computed one in ``shadow``."""

@@ -45,7 +45,18 @@ def fired(group: str, text: str) -> set[str]:
             "please watch my channel",
             "this is my opinion",
         ),
-        ("promotion", "asks to visit, subscribe, click or buy", "subscribe and click", "i agree"),
+        (
+            "promotion",
+            "asks to visit, subscribe, click or buy",
+            "subscribe and click here",
+            "should i buy him a phone or visit the shop",
+        ),
+        (
+            "repetition",
+            "repeats a phrase",
+            "free money now free money now free money now",
+            "the cat and the dog and the bird sat on the mat by the door",
+        ),
         ("obfuscation", "spaced-out letters", "v i a g r a now", "a b test was fine"),
         ("obfuscation", "digits or symbols inside words (leetspeak)", "fr33 c4sh", "mp3 files"),
         (

@@ -120,3 +120,48 @@ def test_keyword_stuffed_author_url_fires(client: Any, auth: dict[str, str]) -> 
     assert "signal_author_url" in codes(stuffed)
     plain = check(client, auth, author={"url": "https://jane-doe.example.org/blog"})
     assert "signal_author_url" not in codes(plain)
+
+
+@pytest.fixture
+def shadow_client(redis_url: str, data_dir: Any) -> Any:
+    """Return a test client of an app in shadow mode that always answers ham."""
+    from service.app import create_app
+
+    app = create_app(
+        {
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "test",
+            "SHADOW_VERDICT": "ham",
+        }
+    )
+    key = app.extensions["commentguard.api_keys"].create("blog.example.com")
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return client
+
+
+def test_shadow_mode_answers_the_safe_verdict_and_reports_the_computed_one(
+    shadow_client: Any,
+) -> None:
+    answer = check(shadow_client, {}, honeypot="filled")
+    assert answer["verdict"] == "ham"
+    assert answer["shadow"] == {"verdict": "spam"}
+    stored = shadow_client.get(f"/v1/comments/{answer['id']}").get_json()
+    assert stored["shadow"] == {"verdict": "spam"}
+    assert stored["verdict"] == "ham"
+
+
+def test_shadow_verdict_must_be_a_verdict(redis_url: str, data_dir: Any) -> None:
+    from service.app import create_app
+    from service.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="SHADOW_VERDICT"):
+        create_app(
+            {
+                "REDIS_URL": redis_url,
+                "DATA_DIR": str(data_dir),
+                "SECRET_KEY": "test",
+                "SHADOW_VERDICT": "maybe",
+            }
+        )
