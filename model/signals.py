@@ -104,6 +104,7 @@ _SPLIT_DOMAIN = re.compile(
     r"\b[a-z0-9-]{2,}\s*(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
 )
 _WORD = re.compile(r"\w+")
+_TRACKING = re.compile(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=")
 _REPEAT_CHAR = re.compile(r"(.)\1{3,}")
 _REPEAT_PUNCT = re.compile(r"[!?$*]{3,}")
 
@@ -113,21 +114,15 @@ def _scaled(count: int, cap: int) -> float:
 
 
 def _link_features(text: str) -> list[float]:
+    # Whether and how much a text links is left to the n-grams ("http", "www", ".com"): as
+    # dense features those outweighed them and removed readers who linked to the post itself.
+    urls = URL.findall(text)
     hosts = link_domains(text)
     short = shorteners()
-    url_chars = sum(len(u) for u in URL.findall(text))
     return [
-        float(bool(hosts)),
-        _scaled(len(hosts), 4),
         float(any(h in short for h in hosts)),
         float(any(h.rsplit(".", 1)[-1] in CHEAP_TLDS for h in hosts)),
-        float(
-            any(
-                re.search(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=", u) is not None
-                for u in URL.findall(text)
-            )
-        ),
-        min(1.0, url_chars / max(len(text), 1)),
+        float(any(_TRACKING.search(u) is not None for u in urls)),
     ]
 
 
@@ -185,12 +180,9 @@ def _repetition_features(text: str) -> list[float]:
 GROUPS: dict[str, tuple[tuple[str, ...], Callable[[str], list[float]]]] = {
     "links": (
         (
-            "has a link",
-            "number of links",
             "links to a URL shortener",
             "links to a domain with a cheap ending (.xyz, .top, ...)",
             "link carries a referral or tracking code",
-            "links make up much of the text",
         ),
         _link_features,
     ),

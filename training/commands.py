@@ -130,7 +130,9 @@ def _print_probes(results: dict[str, dict[str, Any]], as_json: bool) -> None:
         return
     for name, checks in verdicts(results).items():
         figures = "  ".join(
-            f"{t.figure}={v:.4f} ({'met' if ok else 'NOT met'}: {t})" for t, v, ok in checks
+            f"{t.figure}={int(v) if t.figure.endswith('removed') else f'{v:.4f}'}"
+            f" ({'met' if ok else 'NOT met'}: {t})"
+            for t, v, ok in checks
         )
         click.echo(f"{name}: n={results[name]['n']}  {figures}")
 
