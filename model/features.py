@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from model.signals import GROUPS, TextSignals
 from model.text import normalise
+
+TEXT_BLOCKS = ("word", "char")
+BLOCKS = TEXT_BLOCKS + tuple(GROUPS)
 
 
 def normalise_all(texts: Iterable[str]) -> list[str]:
@@ -17,27 +21,28 @@ def normalise_all(texts: Iterable[str]) -> list[str]:
     return [normalise(t).lower() for t in texts]
 
 
-def build_pipeline() -> Pipeline:
-    """Return the untrained baseline: word 1-2-grams and char_wb 2-5-grams TF-IDF + LR."""
-    features = FeatureUnion(
-        [
-            ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=False)),
-            (
-                "char",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    sublinear_tf=True,
-                    min_df=2,
-                    lowercase=False,
-                ),
-            ),
-        ]
-    )
+def _block(name: str) -> object:
+    if name == "word":
+        return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=False)
+    if name == "char":
+        return TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=False
+        )
+    return TextSignals(name)
+
+
+def build_pipeline(blocks: Sequence[str] = BLOCKS, c: float = 30.0) -> Pipeline:
+    """Return the untrained model: word and char TF-IDF plus hand-made signals, then LR.
+
+    ``blocks`` names the feature blocks to use (an ablation drops some).
+    """
+    unknown = set(blocks) - set(BLOCKS)
+    if unknown:
+        raise ValueError(f"unknown feature blocks: {sorted(unknown)}")
     return Pipeline(
         [
             ("normalise", FunctionTransformer(normalise_all)),
-            ("features", features),
-            ("classifier", LogisticRegression(C=30, solver="liblinear")),
+            ("features", FeatureUnion([(name, _block(name)) for name in blocks])),
+            ("classifier", LogisticRegression(C=c, solver="liblinear")),
         ]
     )

@@ -21,6 +21,7 @@ from service.queue import ReviewQueue
 from service.records import CommentStore
 from service.redis_client import connect
 from service.reloader import ModelReloader
+from service.signals import Signals
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
         PERMANENT_SESSION_LIFETIME=timedelta(hours=cfg["SESSION_HOURS"]),
     )
+    if cfg["SHADOW_VERDICT"] not in (None, "ham", "unsure", "spam"):
+        raise settings.SettingsError("SHADOW_VERDICT must be ham, unsure or spam, or unset")
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
@@ -60,6 +63,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
+    app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store
     reloader = ModelReloader(

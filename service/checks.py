@@ -25,40 +25,54 @@ def check_comments(
 
     When saving, a retried comment is scored again rather than looked up first: that costs
     less than a Redis round trip, and the save-once script answers with the stored answer.
+    The model's verdicts go through the behaviour signals (service/signals.py); in shadow
+    mode the answer is the configured verdict and the computed one is reported beside it.
 
     Args:
         ruled: per comment, a verdict reached by a rule (the model is not asked), or None.
         save: store new answers (and queue unsure ones); False answers without a trace.
     """
     store = current_app.extensions["commentguard.records"]
+    signals = current_app.extensions["commentguard.signals"]
     scorer = current_app.extensions.get("commentguard.scorer")
+    shadow = current_app.config["COMMENTGUARD"]["SHADOW_VERDICT"]
     rulings = list(ruled) if ruled is not None else [None] * len(comments)
     stored: list[dict[str, Any] | None] = [None] * len(comments)
     if not save or (scorer is None and any(r is None for r in rulings)):
         stored = [store.stored_answer(site, c.id) for c in comments]
     todo = [i for i, a in enumerate(stored) if a is None]
     to_score = [comments[i] for i in todo if rulings[i] is None]
-    verdicts: list[Verdict] = []
+    scored: list[Verdict] = []
     version = RULES_VERSION
     if to_score:
         if scorer is None:
             raise APIError(
                 503, "model_unavailable", "no model is loaded yet: run `commentguard train`"
             )
-        verdicts = scorer.check([c.content for c in to_score])
+        scored = scorer.check([c.content for c in to_score])
+        scored = signals.apply(site, to_score, scored, scorer.cutoffs)
         version = scorer.version
-    by_model = iter(verdicts)
+    by_model = iter(scored)
     items = []
+    verdicts = []
     for i in todo:
         rule = rulings[i]
         v = rule if rule is not None else next(by_model)
         answer = {
             "id": comments[i].id,
-            "verdict": v.verdict,
+            "verdict": shadow or v.verdict,
             "score": round(v.score, 6),
             "reasons": [r.to_dict() for r in v.reasons],
             "model_version": RULES_VERSION if rule is not None else version,
-        }
+        } | ({"shadow": {"verdict": v.verdict}} if shadow else {})
         items.append((comments[i].to_dict() | {"site": site}, answer))
-    fresh = iter(store.save_many(site, items) if save else [a for _, a in items])
+        verdicts.append(v.verdict)
+    if not save:
+        fresh = iter(answer for _, answer in items)
+        return [a if a is not None else next(fresh) for a in stored]
+    standing = store.save_many(site, items)
+    for i, (_, answer), stood, verdict in zip(todo, items, standing, verdicts, strict=True):
+        if stood is answer:  # this call stored it: a retry must not count twice
+            signals.remember_outcome(site, comments[i], verdict)
+    fresh = iter(standing)
     return [a if a is not None else next(fresh) for a in stored]

@@ -97,3 +97,48 @@ API_KEY_CACHE_SECONDS = 0.0
 
 BENCH_FLOOR = 0
 """1 serves POST /bench/floor, the do-nothing JSON endpoint `make bench` compares with; 0 off."""
+
+DUPLICATE_WINDOW_SECONDS = 86_400
+"""How long, in seconds, a posted text counts towards the duplicate-text signal."""
+
+DUPLICATE_MIN_POSTS = 2
+"""Other posts or sites with the same text within the window that fire the duplicate signal."""
+
+DUPLICATE_MIN_CHARS = 40
+"""Shortest normalised text, in characters, the duplicate signal looks at (short phrases recur)."""
+
+BURST_WINDOW_SECONDS = 60
+"""Window of the burst signal, in seconds."""
+
+BURST_MIN_COMMENTS = 5
+"""Comments from one IP or author within the burst window (this one included) that fire it."""
+
+MIN_SUBMIT_SECONDS = 3.0
+"""Fewest seconds from page render to submit a person needs; faster fires a signal."""
+
+TRUSTED_AUTHOR_APPROVALS = 3
+"""Automatic ham verdicts (and no spam) after which an author counts as trusted."""
+
+LOG_ODDS_HONEYPOT = 20.0
+"""Log-odds a filled honeypot adds: enough to make any comment spam (people never see it)."""
+
+LOG_ODDS_FAST_SUBMIT = 2.0
+"""Log-odds an implausibly fast submit adds."""
+
+LOG_ODDS_DUPLICATE = 3.0
+"""Log-odds the same text on several posts or sites adds."""
+
+LOG_ODDS_BURST = 2.0
+"""Log-odds a burst from one IP or author adds."""
+
+LOG_ODDS_AUTHOR_SPAM = 2.0
+"""Log-odds an author with earlier spam verdicts adds."""
+
+LOG_ODDS_AUTHOR_TRUSTED = -1.5
+"""Log-odds a trusted author adds (negative: towards ham)."""
+
+LOG_ODDS_AUTHOR_URL = 1.0
+"""Log-odds an author URL on a shortener, cheap domain or keyword-stuffed host adds."""
+
+SHADOW_VERDICT: str | None = None
+"""Shadow mode: always answer this verdict (ham/unsure/spam), computed one in ``shadow``."""

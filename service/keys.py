@@ -56,3 +56,15 @@ class Keys:
     def akismet_usage(self, site: str, month: str) -> str:
         """Counter of a site's Akismet comment-check calls in one month (``YYYY-MM``)."""
         return f"{self.prefix}akismet-usage:{site}:{month}"
+
+    def signal_text(self, digest: str) -> str:
+        """Sorted set of the posts (``site<US>post``) a text was seen on, scored by time."""
+        return f"{self.prefix}sig:text:{digest}"
+
+    def signal_burst(self, kind: str, digest: str) -> str:
+        """Sorted set of recent comments from one IP or author (``kind``), scored by time."""
+        return f"{self.prefix}sig:burst:{kind}:{digest}"
+
+    def signal_author(self, site: str, digest: str) -> str:
+        """Hash counting an author's automatic ham and spam verdicts on a site."""
+        return f"{self.prefix}sig:author:{site}:{digest}"

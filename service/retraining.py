@@ -14,6 +14,7 @@ from typing import Any
 from model.artifact import Artifact, ArtifactError
 from model.store import ModelStore
 from service.labels import Label, LabelLog
+from training.corpus import PARTS
 from training.datasets import HAM, SPAM, Example
 from training.retrain import Outcome, Phases, RetrainConfig, gate_label_count, run
 
@@ -22,16 +23,16 @@ class RetrainError(Exception):
     """The run cannot start: the current model cannot be read for the comparison."""
 
 
-def label_source(site: str) -> str:
-    """Return the source name of a site's labels (the cross-validation folds group by it)."""
-    return f"site:{site}"
-
-
 def to_examples(labels: Sequence[Label]) -> list[Example]:
-    """Turn labels (oldest first) into training examples."""
+    """Turn labels (oldest first) into training examples.
+
+    A site's labels are what the model must learn, not a comment section to hold out whole:
+    like a pooled corpus they are dealt into PARTS sources, so every cross-validation fold
+    trains on most of them.
+    """
     return [
-        Example(lab.text, SPAM if lab.label == "spam" else HAM, label_source(lab.site))
-        for lab in labels
+        Example(lab.text, SPAM if lab.label == "spam" else HAM, f"site:{lab.site}#{i % PARTS}")
+        for i, lab in enumerate(labels)
     ]
 
 

@@ -27,6 +27,8 @@ class Comment:
     author: dict[str, str]
     post: dict[str, str]
     created_at: str | None
+    honeypot: str | None = None
+    submit_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the comment as JSON-ready data."""
@@ -38,6 +40,8 @@ class Comment:
             "author": self.author,
             "post": self.post,
             "created_at": self.created_at,
+            "honeypot": self.honeypot,
+            "submit_seconds": self.submit_seconds,
         }
 
 
@@ -79,6 +83,15 @@ def _object(
     return out
 
 
+def _seconds(data: dict[str, Any], name: str, field: str) -> float | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise _invalid(field, f"`{field}` must be a number of seconds, 0 or more")
+    return float(value)
+
+
 def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     """Validate one comment object; raise APIError(422) naming the first bad field."""
     if not isinstance(data, dict):
@@ -103,4 +116,6 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
         author=_object(data, "author", AUTHOR_FIELDS, where),
         post=_object(data, "post", POST_FIELDS, where),
         created_at=_optional(data, "created_at", f"{where}created_at"),
+        honeypot=_optional(data, "honeypot", f"{where}honeypot"),
+        submit_seconds=_seconds(data, "submit_seconds", f"{where}submit_seconds"),
     )

@@ -50,8 +50,11 @@ def read_csv(path: Path) -> Iterator[Example]:
             yield Example(row["CONTENT"], _label(row["CLASS"], f"{path}:{n}"), path.name)
 
 
-def read_jsonl(path: Path) -> Iterator[Example]:
-    """Yield the lines of a JSON Lines file with ``text`` or ``content`` and ``label``."""
+def read_jsonl(path: Path, label: int | None = None) -> Iterator[Example]:
+    """Yield the lines of a JSON Lines file with ``text`` or ``content`` and ``label``.
+
+    A corpus of one class has no ``label`` field: pass the class as ``label``.
+    """
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
             if not line.strip():
@@ -61,9 +64,23 @@ def read_jsonl(path: Path) -> Iterator[Example]:
             except ValueError as e:
                 raise DatasetError(f"{path}:{n}: not JSON: {e}") from None
             text = row.get("text", row.get("content")) if isinstance(row, dict) else None
-            if not isinstance(text, str) or "label" not in row:
+            if not isinstance(text, str) or ("label" not in row and label is None):
                 raise DatasetError(f"{path}:{n}: needs a string `text` or `content` and a `label`")
-            yield Example(text, _label(row["label"], f"{path}:{n}"), path.name)
+            if "label" in row:
+                label_here = _label(row["label"], f"{path}:{n}")
+            else:
+                label_here = HAM if label is None else label
+            yield Example(text, label_here, path.name)
+
+
+def read_sms(path: Path) -> Iterator[Example]:
+    """Yield the lines of the SMS Spam Collection (``ham|spam<TAB>text``, quotes literal)."""
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            label, tab, text = line.rstrip("\n").partition("\t")
+            if not tab:
+                raise DatasetError(f"{path}:{n}: expected `label<TAB>text`")
+            yield Example(text, _label(label, f"{path}:{n}"), path.name)
 
 
 def read_file(path: Path) -> list[Example]:

@@ -46,21 +46,25 @@ def cost_per_comment(labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs) -
     return cost / len(labels) if len(labels) else 0.0
 
 
-def choose_cutoffs(labels: np.ndarray, scores: np.ndarray) -> Cutoffs:
+def choose_cutoffs(
+    labels: np.ndarray, scores: np.ndarray, weights: np.ndarray | None = None
+) -> Cutoffs:
     """Pick the ham and spam cutoffs that minimise 10 x FP + 1 x FN + 0.2 x unsure.
 
     Each comment counts on a side of a cutoff with a weight that falls smoothly across
     it (a logistic kernel in log-odds), so a cutoff is not placed a hair above one
-    validation ham: scores on a new site scatter by at least that much.
+    validation ham: scores on a new site scatter by at least that much. Each comment
+    also counts with its training weight (default 1).
     """
     grid = np.round(np.arange(0.005, 1.0, 0.005), 3)
     logit = np.log(np.clip(scores, 1e-9, 1 - 1e-9) / np.clip(1 - scores, 1e-9, 1))
     grid_logit = np.log(grid / (1 - grid))
     # above[i, j]: the weight with which comment j counts as at or above cutoff i.
-    above = 1.0 / (1.0 + np.exp(-(logit[None, :] - grid_logit[:, None]) / CUTOFF_BANDWIDTH))
+    w = np.ones(len(labels)) if weights is None else np.asarray(weights, dtype=float)
+    above = w[None, :] / (1.0 + np.exp(-(logit[None, :] - grid_logit[:, None]) / CUTOFF_BANDWIDTH))
     is_spam = labels == 1
     fp = COST_FALSE_POSITIVE * above[:, ~is_spam].sum(axis=1)
-    fn = COST_FALSE_NEGATIVE * (1.0 - above[:, is_spam]).sum(axis=1)
+    fn = COST_FALSE_NEGATIVE * (w[is_spam][None, :] - above[:, is_spam]).sum(axis=1)
     above_total = above.sum(axis=1)
     # cost[h, s] for ham cutoff grid[h] <= spam cutoff grid[s]
     unsure = COST_UNSURE * (above_total[:, None] - above_total[None, :])

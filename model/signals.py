@@ -1,0 +1,253 @@
+"""Hand-made features of what spam does: links, contact details, money, obfuscation, repetition.
+
+Each group is a small transformer in the feature union. Its features are bounded to [0, 1] so
+they sit on the scale of the TF-IDF weights, and each is named as a moderator reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from model.text import URL
+
+DATA = Path(__file__).parent / "data"
+
+# Endings that cost little to register and that spam favours; legitimate sites use them too,
+# so this is one weak feature among many.
+CHEAP_TLDS = frozenset(
+    "xyz top club online site info biz ru tk ml ga cf gq click link win bid loan work live "
+    "shop store pw cc icu vip space website fun buzz rest men date trade review stream".split()
+)
+
+
+@cache
+def shorteners() -> frozenset[str]:
+    """Return the URL-shortener domains (Comment Blocklist for WordPress, MIT licence)."""
+    lines = (DATA / "shorteners.txt").read_text("utf-8").split()
+    return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def link_domains(text: str) -> list[str]:
+    """Return the host of each link in the text, without ``www.``."""
+    hosts = []
+    for url in URL.findall(text):
+        url = url.rstrip(".,;:!?")
+        host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
+        hosts.append(host.removeprefix("www."))
+    return hosts
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"\b(?:{pattern})\b")
+
+
+_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,18}\d(?![\w.])")
+_EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
+_MESSENGER = _words(r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me")
+_CONTACT_ASK = _words(
+    r"(?:call|text|txt|contact|reach|email|e-mail|message|dm|inbox|ring)\s+(?:me|us|now|on|at|to)"
+    r"|send (?:me|us) (?:a )?(?:message|mail|text|dm)|reply with|customer (?:care|service|support)"
+    r"|toll[- ]free|helpline|help ?desk number"
+)
+_MONEY_AMOUNT = re.compile(
+    r"[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
+)
+_MONEY_WORDS = _words(
+    r"earn(?:ing|ings)?|income|profits?|cash|invest(?:ment|ing)?|bitcoin|crypto\w*|btc|forex"
+    r"|loans?|casino|jackpot|prizes?|rewards?|winners?|giveaway|payout|paypal|make money"
+    r"|work(?:ing)? from home|per day|per week|per hour|get paid|passive"
+)
+_URGENCY = _words(
+    r"urgent(?:ly)?|hurry|limited (?:time|offer|spots?)|act (?:now|fast)|last chance"
+    r"|don'?t miss|immediately|asap|expires?|valid (?:for )?\d+|today only|right now|claim"
+    r"|guaranteed?"
+)
+_SCAM = _words(
+    r"recover(?:y|ed)? (?:my |your )?(?:funds|money|scam|lost|stolen|bitcoin|crypto)"
+    r"|hack(?:er|ers|ing)? (?:into|service)|spell ?caster|love spell|black magic|binary option"
+    r"|trading platform|account manager|legit hacker|wallet recovery"
+)
+_PHARMA = _words(
+    r"viagra|cialis|pills?|pharmacy|weight loss|lose weight|diet pills?|supplements?|keto|cbd"
+    r"|skin ?care|anti[- ]?aging|wrinkles?|male enhancement|testosterone|muscle|fat burn\w*"
+    r"|erectile|essay (?:writing|service)|escort\w*|dating site"
+)
+_OWN_PLACE = _words(
+    r"(?:my|our) (?:new )?(?:channel|site|website|blog|page|videos?|music|songs?|store|shop"
+    r"|profile|account|app|company|business|product|services?)"
+)
+_CALL_TO_ACTION = _words(
+    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)|subscribe|follow (?:me|us)"
+    r"|click (?:here|the link|on the link|below|this link)|sign up (?:now|here|today|for free)"
+    r"|visit (?:my|our|us|www|http|the website|our website)|buy (?:now|online|cheap|it here)"
+    r"|order (?:now|today|yours|online)|shop now|get (?:yours|it now)|download (?:now|free|here)"
+    r"|go to (?:my|our|www|http)|please (?:like|share|support)|thumbs up|like (?:this|my) comment"
+)
+_OFFER = _words(
+    r"free|discount|offers?|deals?|sale|\d+% off|cheap(?:est)?|best price|coupon|promo"
+    r"|free trial|lowest price|order|shipping"
+)
+_SPACED = re.compile(r"(?<!\w)(?:\w[ .*_-]){4,}\w(?!\w)")
+_LEET = re.compile(r"\b[a-z]+[0134579@$][a-z]+\b")
+_LEET_COMMON = frozenset({"mp3", "mp4", "b2b", "p2p", "h264", "u2", "w3c"})
+_LATIN = re.compile(r"[a-z]")
+_OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+_SPLIT_DOMAIN = re.compile(
+    r"\b[a-z0-9-]{2,}\s*(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
+)
+_WORD = re.compile(r"\w+")
+_TRACKING = re.compile(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=")
+_REPEAT_CHAR = re.compile(r"(.)\1{3,}")
+_REPEAT_PUNCT = re.compile(r"[!?$*]{3,}")
+
+
+def _scaled(count: int, cap: int) -> float:
+    return min(count, cap) / cap
+
+
+def _link_features(text: str) -> list[float]:
+    # Whether and how much a text links is left to the n-grams ("http", "www", ".com"): as
+    # dense features those outweighed them and removed readers who linked to the post itself.
+    urls = URL.findall(text)
+    hosts = link_domains(text)
+    short = shorteners()
+    return [
+        float(any(h in short for h in hosts)),
+        float(any(h.rsplit(".", 1)[-1] in CHEAP_TLDS for h in hosts)),
+        float(any(_TRACKING.search(u) is not None for u in urls)),
+    ]
+
+
+def _contact_features(text: str) -> list[float]:
+    phones = [p for p in _PHONE.findall(text) if sum(ch.isdigit() for ch in p) >= 9]
+    return [
+        float(bool(phones)),
+        float(_EMAIL.search(text) is not None),
+        float(_MESSENGER.search(text) is not None),
+        float(_CONTACT_ASK.search(text) is not None),
+    ]
+
+
+def _money_features(text: str) -> list[float]:
+    return [
+        float(_MONEY_AMOUNT.search(text) is not None),
+        _scaled(len(_MONEY_WORDS.findall(text)), 3),
+        _scaled(len(_URGENCY.findall(text)), 2),
+        float(_SCAM.search(text) is not None),
+        float(_PHARMA.search(text) is not None),
+    ]
+
+
+def _promotion_features(text: str) -> list[float]:
+    return [
+        float(_OWN_PLACE.search(text) is not None),
+        _scaled(len(_CALL_TO_ACTION.findall(text)), 3),
+        _scaled(len(_OFFER.findall(text)), 3),
+    ]
+
+
+def _obfuscation_features(text: str) -> list[float]:
+    leet = [w for w in _LEET.findall(text) if w not in _LEET_COMMON]
+    mixed = any(_LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in text.split() if len(w) > 2)
+    return [
+        float(_SPACED.search(text) is not None),
+        _scaled(len(leet), 2),
+        float(mixed),
+        float(_SPLIT_DOMAIN.search(text) is not None),
+    ]
+
+
+def _repetition_features(text: str) -> list[float]:
+    # Prose repeats its function words, so only repeated three-word phrases count.
+    words = _WORD.findall(text)
+    phrases = list(zip(words, words[1:], words[2:], strict=False))
+    repeated = 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
+    return [
+        repeated,
+        float(_REPEAT_CHAR.search(text) is not None),
+        float(_REPEAT_PUNCT.search(text) is not None),
+    ]
+
+
+GROUPS: dict[str, tuple[tuple[str, ...], Callable[[str], list[float]]]] = {
+    "links": (
+        (
+            "links to a URL shortener",
+            "links to a domain with a cheap ending (.xyz, .top, ...)",
+            "link carries a referral or tracking code",
+        ),
+        _link_features,
+    ),
+    "contact": (
+        (
+            "gives a phone number",
+            "gives an e-mail address",
+            "names a messaging app",
+            "asks to call, text or contact",
+        ),
+        _contact_features,
+    ),
+    "money": (
+        (
+            "mentions an amount of money",
+            "money-making words",
+            "urgency words",
+            "recovery or hacking scam words",
+            "pharma, diet or other product-spam words",
+        ),
+        _money_features,
+    ),
+    "promotion": (
+        (
+            "points to the writer's own channel, site or product",
+            "asks to visit, subscribe, click or buy",
+            "offer words (free, discount, deal, ...)",
+        ),
+        _promotion_features,
+    ),
+    "obfuscation": (
+        (
+            "spaced-out letters",
+            "digits or symbols inside words (leetspeak)",
+            "mixes alphabets inside a word (homoglyphs)",
+            "writes a domain with spaces or (dot)",
+        ),
+        _obfuscation_features,
+    ),
+    "repetition": (
+        ("repeats a phrase", "repeats a character many times", "repeats punctuation"),
+        _repetition_features,
+    ),
+}
+
+
+class TextSignals(TransformerMixin, BaseEstimator):
+    """One group of hand-made features (see ``GROUPS``) of normalised, lowercased texts."""
+
+    def __init__(self, group: str = "links") -> None:
+        self.group = group
+
+    def fit(self, texts: Iterable[str], y: object = None) -> TextSignals:
+        """Learn nothing: the features are fixed."""
+        if self.group not in GROUPS:
+            raise ValueError(f"unknown signal group {self.group!r}")
+        return self
+
+    def transform(self, texts: Iterable[str]) -> np.ndarray:
+        """Return one row of features in [0, 1] per text."""
+        compute = GROUPS[self.group][1]
+        return np.array([compute(t) for t in texts], dtype=np.float64).reshape(
+            -1, len(GROUPS[self.group][0])
+        )
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Return the feature names as a moderator reads them."""
+        return np.array(GROUPS[self.group][0], dtype=object)

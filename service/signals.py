@@ -1,0 +1,216 @@
+"""Behaviour signals kept in Redis, combined with the model score as log-odds.
+
+A signal is evidence the text model cannot see: the same text on many posts, a burst from
+one IP or author, the author's history, a filled honeypot, a form submitted faster than a
+person types, a keyword-stuffed author URL. Each fired signal adds its configured log-odds
+to the model's (calibrated) log-odds, as independent evidence does in naive Bayes, and shows
+as a reason. The weights are likelihood-ratio estimates set in ``service/defaults.py``
+(see docs/model.md) until a site has labels to fit them on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import redis
+
+from model.artifact import Cutoffs
+from model.classifier import Reason
+from model.scorer import Verdict
+from model.signals import CHEAP_TLDS, link_domains, shorteners
+from model.text import normalise
+from service.keys import Keys
+from service.validation import Comment
+
+# An author URL whose host strings several keywords together: best-cheap-pills-online.com.
+_STUFFED_HOST = re.compile(r"(?:[a-z0-9]+-){3,}[a-z0-9]+\.")
+
+
+def _digest(value: str) -> str:
+    """Return a short stable digest, so raw IPs, e-mails and texts are not kept as keys."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _clip(p: float) -> float:
+    return min(max(p, 1e-6), 1 - 1e-6)
+
+
+def combine(score: float, log_odds: float) -> float:
+    """Return the score moved by ``log_odds`` on the logit scale."""
+    logit = math.log(_clip(score) / (1 - _clip(score))) + log_odds
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+@dataclass(frozen=True)
+class Fired:
+    """One signal that fired for a comment."""
+
+    code: str
+    message: str
+    log_odds: float
+
+    def reason(self) -> Reason:
+        """Return the signal as a moderator-facing reason."""
+        return Reason(f"signal_{self.code}", self.message, self.log_odds)
+
+
+class Signals:
+    """Record each checked comment in Redis and report the signals it fires."""
+
+    def __init__(self, redis_client: redis.Redis, keys: Keys, settings: Mapping[str, Any]) -> None:
+        self.redis = redis_client
+        self.keys = keys
+        self.cfg = settings
+
+    def apply(
+        self, site: str, comments: Sequence[Comment], verdicts: Sequence[Verdict], cutoffs: Cutoffs
+    ) -> list[Verdict]:
+        """Return the verdicts with fired signals folded into score, verdict and reasons."""
+        now = time.time()
+        out = []
+        for comment, verdict in zip(comments, verdicts, strict=True):
+            fired = self.fire(site, comment, now)
+            score = combine(verdict.score, sum(f.log_odds for f in fired))
+            adjusted = replace(
+                verdict,
+                score=score,
+                verdict=cutoffs.verdict(score),
+                reasons=[f.reason() for f in fired] + verdict.reasons,
+            )
+            out.append(adjusted)
+        return out
+
+    def fire(self, site: str, comment: Comment, now: float) -> list[Fired]:
+        """Record the comment and return the signals it fires, strongest first."""
+        fired = self._form_signals(comment) + self._author_url_signals(comment)
+        fired += self._recorded_signals(site, comment, now)
+        return sorted(fired, key=lambda f: -abs(f.log_odds))
+
+    def _form_signals(self, comment: Comment) -> list[Fired]:
+        fired = []
+        if comment.honeypot:
+            fired.append(
+                Fired("honeypot", "filled the hidden honeypot field", self.cfg["LOG_ODDS_HONEYPOT"])
+            )
+        least = self.cfg["MIN_SUBMIT_SECONDS"]
+        if comment.submit_seconds is not None and comment.submit_seconds < least:
+            fired.append(
+                Fired(
+                    "fast_submit",
+                    f"submitted {comment.submit_seconds:.1f} s after the page was shown"
+                    f" (a person takes at least {least:g} s)",
+                    self.cfg["LOG_ODDS_FAST_SUBMIT"],
+                )
+            )
+        return fired
+
+    def _author_url_signals(self, comment: Comment) -> list[Fired]:
+        url = comment.author.get("url", "").lower()
+        hosts = link_domains(url) if url else []
+        if not hosts:
+            return []
+        host = hosts[0]
+        if host in shorteners() or host.rsplit(".", 1)[-1] in CHEAP_TLDS:
+            why = f"author URL is on a shortener or cheap domain ({host})"
+        elif _STUFFED_HOST.search(host + "."):
+            why = f"author URL strings keywords together ({host})"
+        else:
+            return []
+        return [Fired("author_url", why, self.cfg["LOG_ODDS_AUTHOR_URL"])]
+
+    def _recorded_signals(self, site: str, comment: Comment, now: float) -> list[Fired]:
+        """Count earlier sightings and record this one, in one round trip."""
+        text = normalise(comment.content).lower()
+        check_text = len(text) >= self.cfg["DUPLICATE_MIN_CHARS"]
+        text_key = self.keys.signal_text(_digest(text))
+        place = f"{site}\x1f{comment.post.get('id') or comment.post.get('url') or comment.id}"
+        window = self.cfg["DUPLICATE_WINDOW_SECONDS"]
+        burst_window = self.cfg["BURST_WINDOW_SECONDS"]
+        author = self._author_id(comment)
+        sources = []
+        if comment.author.get("ip"):
+            ip_key = self.keys.signal_burst("ip", _digest(comment.author["ip"]))
+            sources.append(("ip", "IP address", ip_key))
+        if author:
+            sources.append(("author", "author", self.keys.signal_burst("author", _digest(author))))
+        member = f"{site}\x1f{comment.id}"
+        history_key = self._history_key(site, comment)
+        with self.redis.pipeline(transaction=True) as pipe:
+            if check_text:
+                pipe.zremrangebyscore(text_key, "-inf", now - window)
+                pipe.zadd(text_key, {place: now})
+                pipe.zcard(text_key)
+                pipe.expire(text_key, int(window) + 1)
+            for _, _, key in sources:
+                pipe.zremrangebyscore(key, "-inf", now - burst_window)
+                pipe.zadd(key, {member: now})
+                pipe.zcard(key)
+                pipe.expire(key, int(burst_window) + 1)
+            if history_key:
+                pipe.hmget(history_key, "ham", "spam")
+            results = pipe.execute()
+        fired = []
+        step = 0
+        if check_text:
+            others = int(results[2]) - 1
+            step = 4
+            if others >= self.cfg["DUPLICATE_MIN_POSTS"]:
+                fired.append(
+                    Fired(
+                        "duplicate_text",
+                        f"the same text was posted on {others} other posts or sites"
+                        f" within {window / 3600:g} h",
+                        self.cfg["LOG_ODDS_DUPLICATE"],
+                    )
+                )
+        for kind, who, _ in sources:
+            count = int(results[step + 2])
+            step += 4
+            if count >= self.cfg["BURST_MIN_COMMENTS"]:
+                fired.append(
+                    Fired(
+                        f"burst_{kind}",
+                        f"{count} comments from this {who} within {burst_window:g} s",
+                        self.cfg["LOG_ODDS_BURST"],
+                    )
+                )
+        if history_key:
+            ham, spam = (int(x or 0) for x in results[step])
+            if spam > 0:
+                fired.append(
+                    Fired(
+                        "author_spam",
+                        f"this author's earlier comments were spam ({spam})",
+                        self.cfg["LOG_ODDS_AUTHOR_SPAM"],
+                    )
+                )
+            elif ham >= self.cfg["TRUSTED_AUTHOR_APPROVALS"]:
+                fired.append(
+                    Fired(
+                        "author_trusted",
+                        f"this author has {ham} approved comments and no spam",
+                        self.cfg["LOG_ODDS_AUTHOR_TRUSTED"],
+                    )
+                )
+        return fired
+
+    @staticmethod
+    def _author_id(comment: Comment) -> str:
+        """Return the author's identity: the e-mail address, else nothing."""
+        return comment.author.get("email", "").strip().lower()
+
+    def _history_key(self, site: str, comment: Comment) -> str | None:
+        author = self._author_id(comment)
+        return self.keys.signal_author(site, _digest(author)) if author else None
+
+    def remember_outcome(self, site: str, comment: Comment, verdict: str) -> None:
+        """Count a newly stored automatic ham or spam verdict in the author's history."""
+        key = self._history_key(site, comment)
+        if key and verdict in ("ham", "spam"):
+            self.redis.hincrby(key, verdict, 1)

@@ -1,0 +1,93 @@
+"""Hand-made text features: each fires on what spam does and not on its look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.features import normalise_all
+from model.signals import GROUPS, TextSignals
+
+
+def fired(group: str, text: str) -> set[str]:
+    """Return the names of the features of ``group`` that are non-zero for ``text``."""
+    signals = TextSignals(group).fit([])
+    row = signals.transform(normalise_all([text]))[0]
+    return {str(n) for n, v in zip(signals.get_feature_names_out(), row, strict=True) if v > 0}
+
+
+@pytest.mark.parametrize(
+    ("group", "feature", "spam", "look_alike"),
+    [
+        ("links", "links to a URL shortener", "go to bit.ly/3abc", "a bit lonely today"),
+        (
+            "links",
+            "links to a domain with a cheap ending (.xyz, .top, ...)",
+            "visit https://great-deals.xyz now",
+            "visit https://www.bbc.co.uk/news now",
+        ),
+        (
+            "links",
+            "link carries a referral or tracking code",
+            "join https://shop.example.com/?ref=abc123",
+            "read https://en.wikipedia.org/wiki/Referral",
+        ),
+        ("contact", "gives a phone number", "call +1 (800) 555-0199 today", "in 2016-2017 it rose"),
+        ("contact", "gives an e-mail address", "write to win@prizes.example.com", "i wrote @ home"),
+        ("contact", "names a messaging app", "message me on whatsapp", "what's up, app makers"),
+        ("contact", "asks to call, text or contact", "text me for details", "the text of the bill"),
+        ("money", "mentions an amount of money", "earn $500 a day", "500 people came"),
+        ("money", "recovery or hacking scam words", "he helped recover my funds", "recover soon"),
+        ("money", "pharma, diet or other product-spam words", "buy viagra", "i saw the doctor"),
+        (
+            "promotion",
+            "points to the writer's own channel, site or product",
+            "please watch my channel",
+            "this is my opinion",
+        ),
+        (
+            "promotion",
+            "asks to visit, subscribe, click or buy",
+            "subscribe and click here",
+            "should i buy him a phone or visit the shop",
+        ),
+        (
+            "repetition",
+            "repeats a phrase",
+            "free money now free money now free money now",
+            "the cat and the dog and the bird sat on the mat by the door",
+        ),
+        ("obfuscation", "spaced-out letters", "v i a g r a now", "a b test was fine"),
+        ("obfuscation", "digits or symbols inside words (leetspeak)", "fr33 c4sh", "mp3 files"),
+        (
+            "obfuscation",
+            "mixes alphabets inside a word (homoglyphs)",
+            "cheap vi\u0430gra",
+            "a word in \u0440\u0443\u0441\u0441\u043a\u0438\u0439 too",
+        ),
+        (
+            "obfuscation",
+            "writes a domain with spaces or (dot)",
+            "go to pillz (dot) com",
+            "dot com era",
+        ),
+        ("repetition", "repeats punctuation", "win now!!!!", "really? yes!"),
+    ],
+)
+def test_feature_fires_on_spam_and_not_on_look_alike(
+    group: str, feature: str, spam: str, look_alike: str
+) -> None:
+    assert feature in fired(group, spam)
+    assert feature not in fired(group, look_alike)
+
+
+def test_features_are_bounded_and_named_for_every_group() -> None:
+    texts = normalise_all(["buy now!!! $$$ http://a.xyz http://b.top " * 20, "ok", ""])
+    for group, (names, _) in GROUPS.items():
+        matrix = TextSignals(group).fit(texts).transform(texts)
+        assert matrix.shape == (3, len(names))
+        assert ((matrix >= 0) & (matrix <= 1)).all()
+
+
+def test_unknown_group_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown signal group"):
+        TextSignals("nope").fit([])
