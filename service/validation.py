@@ -89,7 +89,10 @@ def _seconds(data: dict[str, Any], name: str, field: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise _invalid(field, f"`{field}` must be a number of seconds, 0 or more")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a float: longer than anyone takes
+        return float("inf")
 
 
 def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:

@@ -207,3 +207,8 @@ def test_a_repeated_id_within_a_batch_gets_the_first_answer(client, auth):
     results = client.post("/v1/comments/check-batch", json=body, headers=auth).get_json()["results"]
     assert results[0] == results[1]
     assert results[0]["verdict"] == "ham"
+
+
+def test_huge_submit_seconds_is_not_a_server_error(client, auth):
+    body = {"id": "big", "content": HAM, "submit_seconds": 10**400}
+    assert check(client, auth, body).status_code == 200
