@@ -94,20 +94,24 @@ class ApiKeys:
         return int(self.redis.scard(self.keys.api_keys()))
 
 
+def bearer_token(missing: str) -> str:
+    """Return the request's bearer token, or raise 401 with the ``missing`` message."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise APIError(401, "unauthorized", missing)
+    return token.strip()
+
+
 def require_api_key(view: Callable[..., Any]) -> Callable[..., Any]:
     """Let the call through only with a known ``Authorization: Bearer <key>``; set g.site."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise APIError(
-                401,
-                "unauthorized",
-                "send an API key as `Authorization: Bearer <key>`;"
-                " create one with `commentguard keys create --site NAME`",
-            )
-        site = current_app.extensions["commentguard.api_keys"].site_for(token.strip())
+        token = bearer_token(
+            "send an API key as `Authorization: Bearer <key>`;"
+            " create one with `commentguard keys create --site NAME`"
+        )
+        site = current_app.extensions["commentguard.api_keys"].site_for(token)
         if site is None:
             raise APIError(401, "invalid_api_key", "this API key is unknown or was revoked")
         g.site = site

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from service.auth import bearer_token
 from service.comments import json_body
 from service.errors import APIError
 from service.queue import LABELS, ReviewQueue
@@ -31,15 +32,11 @@ def require_moderator(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise APIError(
-                401,
-                "unauthorized",
-                "send a moderator token as `Authorization: Bearer <token>`;"
-                " print one with `commentguard moderators token NAME`",
-            )
-        name = current_app.extensions["commentguard.moderators"].name_for_token(token.strip())
+        token = bearer_token(
+            "send a moderator token as `Authorization: Bearer <token>`;"
+            " print one with `commentguard moderators token NAME`"
+        )
+        name = current_app.extensions["commentguard.moderators"].name_for_token(token)
         if name is None:
             raise APIError(401, "invalid_token", "this moderator token is unknown or was replaced")
         g.moderator = name
