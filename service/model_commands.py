@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from service.redis_client import connect
 from service.retraining import RetrainError, plan, retrain
 from service.simulation import simulate as run_simulation
 from service.simulation import write_curve
+from training.commands import examples_of, files_of
 from training.corpus import shipped_examples
-from training.datasets import SHIPPED, DatasetError, Example, data_files, read_file
+from training.datasets import SHIPPED
 from training.retrain import RetrainConfig
 
 # `commentguard train` exits with this status when the gate refused the candidate.
@@ -43,20 +44,6 @@ def _cfg() -> dict[str, Any]:
 
 def _store(cfg: dict[str, Any]) -> ModelStore:
     return ModelStore(Path(cfg["DATA_DIR"]) / "models")
-
-
-def _files(paths: Sequence[Path]) -> list[Path]:
-    try:
-        return data_files(paths)
-    except DatasetError as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _read(paths: Sequence[Path]) -> list[Example]:
-    try:
-        return [e for f in _files(paths) for e in read_file(f)]
-    except DatasetError as e:
-        raise click.ClickException(str(e)) from None
 
 
 @contextmanager
@@ -181,9 +168,9 @@ def _train(
             f" (needs {needed}); not training"
         )
         return
-    base_files = _files(list(paths) or [SHIPPED])
-    base = _read(list(paths)) if paths else shipped_examples()
-    extra = _read(extra_paths) if extra_paths else []
+    base_files = files_of(list(paths) or [SHIPPED])
+    base = examples_of(list(paths)) if paths else shipped_examples()
+    extra = examples_of(extra_paths) if extra_paths else []
     outcome = retrain(
         store,
         the_plan,
@@ -310,12 +297,12 @@ def recheck(apply: bool) -> None:
 def simulate(paths: tuple[Path, ...], base_paths: tuple[Path, ...], every: int, out: Path) -> None:
     """Replay labelled comments as a new site and print the learning curve per block."""
     cfg = _cfg()
-    stream = _read(paths)
+    stream = examples_of(paths)
     if base_paths:
-        base = _read(base_paths)
+        base = examples_of(base_paths)
     else:
-        given = {p.resolve() for p in _files(paths)}
-        base = _read([f for f in _files([SHIPPED]) if f.resolve() not in given])
+        given = {p.resolve() for p in files_of(paths)}
+        base = examples_of([f for f in files_of([SHIPPED]) if f.resolve() not in given])
     with tempfile.TemporaryDirectory(prefix="commentguard-simulate-") as tmp:
         rows = run_simulation(stream, base, every, _config(cfg, None, False, 0), Path(tmp), _say)
     header = f"{'block':>5} {'labels used':>11} {'comments':>8} {'unsure':>7} {'auto err':>8}"

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,18 @@ def _progress(start: float):
     return say
 
 
-def _read(paths: tuple[Path, ...]) -> list[Example]:
+def files_of(paths: Sequence[Path]) -> list[Path]:
+    """Return the data files of files and directories, or fail the command saying why."""
     try:
-        return [e for f in data_files(paths) for e in read_file(f)]
+        return data_files(paths)
+    except DatasetError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def examples_of(paths: Sequence[Path]) -> list[Example]:
+    """Return the labelled comments of files and directories, or fail the command saying why."""
+    try:
+        return [e for f in files_of(paths) for e in read_file(f)]
     except DatasetError as e:
         raise click.ClickException(str(e)) from None
 
@@ -115,14 +124,17 @@ def _lovo(paths: tuple[Path, ...], build: Callable[[], Pipeline]) -> dict[str, A
     return {"protocol": "lovo", "files": per_file, "mean": mean}
 
 
-@click.command()
-@click.option(
+model_option = click.option(
     "--model",
     "model_spec",
     default="current",
     show_default=True,
     help="Artifact directory, or `current`.",
 )
+
+
+@click.command()
+@model_option
 @click.option(
     "--data",
     "paths",
@@ -167,7 +179,7 @@ def evaluate(
         result = _lovo(paths, build)
     else:
         artifact = _load_model(model_spec)
-        test = _read(paths)
+        test = examples_of(paths)
         scores = artifact.classifier.predict_proba([e.text for e in test])
         result = {
             "protocol": "holdout",
@@ -185,13 +197,7 @@ def evaluate(
 
 
 @click.command()
-@click.option(
-    "--model",
-    "model_spec",
-    default="current",
-    show_default=True,
-    help="Artifact directory, or `current`.",
-)
+@model_option
 def score(model_spec: str) -> None:
     """Read JSON Lines comments ({"id", "content" or "text"}) on stdin; write verdicts."""
     scorer = Scorer(_load_model(model_spec))
