@@ -1,4 +1,4 @@
-"""End to end: labels -> `commentguard train` -> a running gunicorn serves the new model.
+"""End to end: review decisions -> `commentguard train` -> a running gunicorn serves the new model.
 
 A client keeps checking comments the whole time; not one request may fail.
 """
@@ -25,12 +25,17 @@ from service.auth import ApiKeys
 from service.cli import main
 from service.keys import Keys
 from service.labels import LabelLog
+from service.moderators import Moderators
 from training.datasets import SHIPPED, read_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 # Bounds, not timing assertions: how long to wait before calling the test failed.
 START_TIMEOUT = 60.0
 RELOAD_TIMEOUT = 30.0
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _free_port() -> int:
@@ -80,6 +85,9 @@ def test_labels_to_train_to_a_running_gunicorn_without_a_failed_request(
         "COMMENTGUARD_REDIS_URL": redis_url,
         "COMMENTGUARD_DATA_DIR": str(tmp_path),
         "COMMENTGUARD_RELOAD_INTERVAL": "0.5",
+        # Every comment is unsure, so each one checked below waits for a moderator.
+        "COMMENTGUARD_HAM_CUTOFF": "0",
+        "COMMENTGUARD_SPAM_CUTOFF": "1",
     }
     cli = Path(sys.executable).parent / "commentguard"
     server = subprocess.Popen(
@@ -100,11 +108,29 @@ def test_labels_to_train_to_a_running_gunicorn_without_a_failed_request(
             assert time.monotonic() < deadline, "gunicorn did not become ready"
             assert server.poll() is None, "gunicorn exited"
             time.sleep(0.2)
+        base = f"http://127.0.0.1:{port}"
+        truth = {}
+        for i, e in enumerate(read_file(SHIPPED / "Youtube04-Eminem.csv")[:60]):
+            truth[f"e{i}"] = "spam" if e.label else "ham"
+            body = {"id": f"e{i}", "content": e.text}
+            checked = httpx.post(f"{base}/v1/comments/check", json=body, headers=auth(token))
+            assert checked.json()["verdict"] == "unsure"
         loop.start()
 
-        log = LabelLog(redis_client, Keys())
-        for i, e in enumerate(read_file(SHIPPED / "Youtube04-Eminem.csv")[:60]):
-            log.add("blog", f"e{i}", "spam" if e.label else "ham", e.text, "moderator")
+        moderators = Moderators(redis_client, Keys())
+        moderators.add("ann", "a long enough password")
+        ann = auth(moderators.new_token("ann"))
+        claimed = httpx.post(f"{base}/v1/review/claim", json={"count": 60}, headers=ann)
+        items = claimed.json()["items"]
+        assert sorted(i["comment_id"] for i in items) == sorted(truth)
+        for item in items:
+            decided = httpx.post(
+                f"{base}/v1/review/items/{item['review_id']}/decision",
+                json={"label": truth[item["comment_id"]]},
+                headers=ann,
+            )
+            assert decided.status_code == 200, decided.text
+        assert len(LabelLog(redis_client, Keys()).latest()) == 60
         # --force: the session model trained on every shipped comment, the gate's base
         # slice included, so the comparison is rigged in its favour; the gate has its own tests.
         result = CliRunner().invoke(
