@@ -227,10 +227,14 @@ class _TransformBlock(_Block):
 
     def contributions(self, text: str, out: list[Contribution] | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
-        found = self.batch([text])
+        row = self.transformer.transform([text])
+        # One dense row needs no sparse matrix: building one costs more than the features.
+        values = (row.toarray() if sparse.issparse(row) else np.asarray(row))[0]
+        columns = np.flatnonzero(values)
+        shares = values[columns] * self.coef[columns]
         if out is not None:
-            out += zip(found.columns.tolist(), found.shares.tolist(), strict=True)
-        return float(found.shares.sum())
+            out += zip((columns + self.offset).tolist(), shares.tolist(), strict=True)
+        return float(shares.sum())
 
     def batch(self, texts: Sequence[str]) -> Shares:
         """Return the per-column contributions of every text."""
