@@ -85,6 +85,22 @@ def app(redis_url: str, data_dir: Path):
 
 
 @pytest.fixture
+def unsure_app(redis_url: str, data_dir: Path):
+    """Return an app whose cutoffs (0 and 1) make every verdict unsure: everything is queued."""
+    from service.app import create_app
+
+    return create_app(
+        {
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(data_dir),
+            "SECRET_KEY": "test",
+            "HAM_CUTOFF": 0.0,
+            "SPAM_CUTOFF": 1.0,
+        }
+    )
+
+
+@pytest.fixture
 def client(app):
     """Return a Flask test client."""
     return app.test_client()

@@ -67,11 +67,9 @@ def test_retry_returns_the_stored_answer_even_if_the_content_changed(client, aut
 
 
 def test_ten_concurrent_identical_checks_make_one_record_and_one_queue_entry(
-    redis_url, data_dir, redis_client
+    unsure_app, redis_client
 ):
-    app = create_app(
-        {"REDIS_URL": redis_url, "DATA_DIR": str(data_dir), "HAM_CUTOFF": 0.0, "SPAM_CUTOFF": 1.0}
-    )
+    app = unsure_app
     key = app.extensions["commentguard.api_keys"].create("blog.example.com")
     auth = {"Authorization": f"Bearer {key}"}
 

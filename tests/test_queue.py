@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import redis
+from flask import Flask
 
 from service.errors import APIError
 from service.keys import Keys
@@ -28,19 +28,8 @@ def queue(redis_client: redis.Redis) -> ReviewQueue:
     return make_queue(redis_client)
 
 
-def test_concurrent_identical_checks_queue_one_entry(redis_url: str, data_dir: Path) -> None:
-    from service.app import create_app
-
-    # Cutoffs 0 and 1 make every comment unsure.
-    app = create_app(
-        {
-            "REDIS_URL": redis_url,
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": "test",
-            "HAM_CUTOFF": 0.0,
-            "SPAM_CUTOFF": 1.0,
-        }
-    )
+def test_concurrent_identical_checks_queue_one_entry(unsure_app: Flask) -> None:
+    app = unsure_app
     key = app.extensions["commentguard.api_keys"].create(SITE)
     body = {"id": "same-1", "content": "is this spam? visit my channel"}
     barrier = threading.Barrier(10)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import redis
 from click.testing import CliRunner
+from flask import Flask
 
-from service.app import create_app
 from service.cli import main
 from service.keys import Keys
 from service.queue import ReviewQueue
@@ -20,17 +20,8 @@ COMMENTS = {
 }
 
 
-def _queue_everything(redis_url: str, data_dir: Path) -> None:
-    """Check the comments with cutoffs that make every verdict unsure."""
-    app = create_app(
-        {
-            "REDIS_URL": redis_url,
-            "DATA_DIR": str(data_dir),
-            "SECRET_KEY": "test",
-            "HAM_CUTOFF": 0.0,
-            "SPAM_CUTOFF": 1.0,
-        }
-    )
+def _queue_everything(app: Flask) -> None:
+    """Check every comment on an app that answers unsure to all."""
     auth = {"Authorization": "Bearer " + app.extensions["commentguard.api_keys"].create("blog")}
     client = app.test_client()
     for comment_id, content in COMMENTS.items():
@@ -42,9 +33,9 @@ def _queue_everything(redis_url: str, data_dir: Path) -> None:
 
 
 def test_recheck_is_a_dry_run_unless_applied(
-    redis_client: redis.Redis, redis_url: str, data_dir: Path
+    redis_client: redis.Redis, redis_url: str, data_dir: Path, unsure_app: Flask
 ) -> None:
-    _queue_everything(redis_url, data_dir)
+    _queue_everything(unsure_app)
     keys = Keys()
     # A moderator holds this one, and decides it: recheck must leave it alone.
     queue = ReviewQueue(redis_client, keys)
