@@ -10,14 +10,12 @@ asked for its own ``transform`` and dotted with its slice of the coefficients.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -29,6 +27,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
 from model.classifier import Reason, SpamClassifier, _describe
+from model.signals import TextSignals
+from model.signals import values as signal_values
 
 # Distinct words whose char_wb n-grams are remembered; comment words repeat a lot.
 WORD_CACHE_SIZE = 50_000
@@ -38,8 +38,10 @@ CANDIDATES_PER_REASON = 4
 TIE_DECIMALS = 6
 # Term frequencies of counts below this are looked up, not computed, on the one-text path.
 TF_TABLE_SIZE = 64
-# Below this many texts, plain floats beat whole-batch numpy operations.
+# Below this many texts, plain floats beat whole-batch numpy operations; so they do for one
+# text's block with fewer n-grams than NUMPY_FROM.
 SMALL_BATCH = 8
+NUMPY_FROM = 200
 _WHITE_SPACES = re.compile(r"\s\s+")
 
 
@@ -49,6 +51,27 @@ class NotCompilable(Exception):
 
 # (column in the union, contribution to the decision value)
 Contribution = tuple[int, float]
+
+
+class _Row:
+    """One text's per-column contributions, gathered block by block as lists or arrays."""
+
+    def __init__(self) -> None:
+        self.columns: list[Any] = []
+        self.shares: list[Any] = []
+
+    def add(self, columns: Any, shares: Any) -> None:
+        """Add a block's columns (in the union) and their contributions."""
+        self.columns.append(columns)
+        self.shares.append(shares)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return every column and contribution gathered, as two arrays."""
+        columns = [np.asarray(c, dtype=np.int64) for c in self.columns]
+        shares = [np.asarray(s, dtype=np.float64) for s in self.shares]
+        return np.concatenate([np.zeros(0, np.int64), *columns]), np.concatenate(
+            [np.zeros(0), *shares]
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +91,7 @@ class Shares:
 class _Block:
     """One FeatureUnion block: contributes to the decision value of a normalised text."""
 
-    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+    def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
         raise NotImplementedError
 
@@ -158,9 +181,12 @@ class _TfidfBlock(_Block):
             grams += [w[i : i + n] for i in range(len(w) - n + 1)]
         return tuple(i for i in map(get, grams) if i is not None)
 
-    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+    def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
-        counts = Counter(self._ids(text))
+        ids = self._ids(text)
+        if len(ids) >= NUMPY_FROM:
+            return self._contributions_numpy(ids, out)
+        counts = Counter(ids)
         if not counts:
             return 0.0
         idf, coef, tfs = self.idf, self.coef, self._tfs
@@ -177,10 +203,37 @@ class _TfidfBlock(_Block):
             return 0.0
         if out is None:
             return sum([v * coef[i] for i, v in values]) / norm
-        offset = self.offset
-        shares = [(offset + i, v / norm * coef[i]) for i, v in values]
-        out += shares
-        return sum([s for _, s in shares])
+        shares = [v / norm * coef[i] for i, v in values]
+        out.add([self.offset + i for i, _ in values], shares)
+        return sum(shares)
+
+    def _contributions_numpy(self, ids: list[int], out: _Row | None) -> float:
+        """Return contributions as ``contributions`` does, for a text with many n-grams."""
+        columns, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        values = self._tf_idf(columns, counts)
+        if self.norm == "l2":
+            norm = math.sqrt(float(values @ values))
+        elif self.norm == "l1":
+            norm = float(np.abs(values).sum())
+        else:
+            norm = 1.0
+        if norm == 0.0:
+            return 0.0
+        shares = values / norm * self.coef_array[columns]
+        if out is not None:
+            out.add(columns + self.offset, shares)
+        return float(shares.sum())
+
+    def _tf_idf(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Return the tf-idf value of each column from its raw count."""
+        values = counts.astype(np.float64)
+        if self.binary:
+            values[:] = 1.0
+        if self.sublinear:
+            np.log(values, out=values)
+            values += 1.0
+        values *= self.idf_array[columns]
+        return values
 
     def _tf(self, count: int) -> float:
         """Return the term frequency sklearn uses for a raw count."""
@@ -199,13 +252,7 @@ class _TfidfBlock(_Block):
         firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
         unique = keys[firsts]
         rows, columns = np.divmod(unique, width)
-        values = np.diff(np.r_[firsts, len(keys)]).astype(np.float64)
-        if self.binary:
-            values[:] = 1.0
-        if self.sublinear:
-            np.log(values, out=values)
-            values += 1.0
-        values *= self.idf_array[columns]
+        values = self._tf_idf(columns, np.diff(np.r_[firsts, len(keys)]))
         if self.norm == "l2":
             norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
         elif self.norm == "l1":
@@ -217,6 +264,37 @@ class _TfidfBlock(_Block):
         return Shares(rows, columns + self.offset, shares, len(texts))
 
 
+class _SignalsBlock(_Block):
+    """Every hand-made group of the union (model/signals.py), read in one scan of the text."""
+
+    def __init__(self) -> None:
+        self.groups: list[str] = []
+        self.columns = np.zeros(0, dtype=np.int64)
+        self.coef = np.zeros(0, dtype=np.float64)
+
+    def add(self, signals: TextSignals, coef: np.ndarray, offset: int, weight: float) -> None:
+        """Add one group's columns."""
+        self.groups.append(signals.group)
+        self.columns = np.r_[self.columns, np.arange(offset, offset + len(coef))]
+        self.coef = np.r_[self.coef, coef * weight]
+        self.pairs = list(zip(self.columns.tolist(), self.coef.tolist(), strict=True))
+
+    def contributions(self, text: str, out: _Row | None) -> float:
+        """Return the block's share of the decision value; append per-column shares to out."""
+        values = signal_values(text, self.groups)
+        shares = [(c, v * w) for (c, w), v in zip(self.pairs, values, strict=True) if v]
+        if out is not None:
+            out.add([c for c, _ in shares], [share for _, share in shares])
+        return sum([share for _, share in shares])
+
+    def batch(self, texts: Sequence[str]) -> Shares:
+        """Return the per-column contributions of every text."""
+        matrix = np.array([signal_values(t, self.groups) for t in texts], dtype=np.float64)
+        rows, columns = np.nonzero(matrix.reshape(len(texts), len(self.columns)))
+        shares = matrix[rows, columns] * self.coef[columns]
+        return Shares(rows.astype(np.int64), self.columns[columns], shares, len(texts))
+
+
 class _TransformBlock(_Block):
     """Any other block: its own transform, dotted with its slice of the coefficients."""
 
@@ -225,7 +303,7 @@ class _TransformBlock(_Block):
         self.coef = coef * weight
         self.offset = offset
 
-    def contributions(self, text: str, out: list[Contribution] | None) -> float:
+    def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
         row = self.transformer.transform([text])
         # One dense row needs no sparse matrix: building one costs more than the features.
@@ -233,7 +311,7 @@ class _TransformBlock(_Block):
         columns = np.flatnonzero(values)
         shares = values[columns] * self.coef[columns]
         if out is not None:
-            out += zip((columns + self.offset).tolist(), shares.tolist(), strict=True)
+            out.add(columns + self.offset, shares)
         return float(shares.sum())
 
     def batch(self, texts: Sequence[str]) -> Shares:
@@ -283,6 +361,7 @@ class CompiledClassifier:
         self.feature_names = classifier.feature_names
         weights = union.transformer_weights or {}
         self.blocks: list[_Block] = []
+        signals = _SignalsBlock()
         offset = 0
         for name, transformer in union.transformer_list:
             if transformer == "drop":
@@ -294,6 +373,10 @@ class CompiledClassifier:
             weight = float(weights.get(name, 1.0))
             if type(transformer) is TfidfVectorizer:
                 self.blocks.append(_TfidfBlock(transformer, part, offset, weight))
+            elif type(transformer) is TextSignals:
+                if not signals.groups:
+                    self.blocks.append(signals)
+                signals.add(transformer, part, offset, weight)
             else:
                 self.blocks.append(_TransformBlock(transformer, part, offset, weight))
             offset += width
@@ -315,7 +398,7 @@ class CompiledClassifier:
             prepared = step(prepared)
         return [str(t) for t in prepared]
 
-    def decision(self, text: str, out: list[Contribution] | None = None) -> float:
+    def decision(self, text: str, out: _Row | None = None) -> float:
         """Return the linear model's decision value for one raw text."""
         (prepared,) = self._prepare([text])
         return self.intercept + sum(b.contributions(prepared, out) for b in self.blocks)
@@ -343,10 +426,10 @@ class CompiledClassifier:
 
     def assess(self, text: str, limit: int = 3) -> Assessment:
         """Return the probability and the reasons, as SpamClassifier.explain gives them."""
-        shares: list[Contribution] = []
-        decision = self.decision(text, shares)
+        row = _Row()
+        decision = self.decision(text, row)
         sign = 1.0 if decision >= 0 else -1.0
-        return Assessment(self.probability(decision), self._reasons(shares, sign, limit))
+        return Assessment(self.probability(decision), self._reasons(*row.arrays(), sign, limit))
 
     def assess_many(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
         """Return the probability and the reasons of each text, scored in one batch."""
@@ -356,17 +439,19 @@ class CompiledClassifier:
         rows = np.concatenate([f.rows for f in found])
         order = np.argsort(rows, kind="stable")
         starts = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
-        columns = np.concatenate([f.columns for f in found])[order].tolist()
-        shares = np.concatenate([f.shares for f in found])[order].tolist()
+        columns = np.concatenate([f.columns for f in found])[order]
+        shares = np.concatenate([f.shares for f in found])[order]
         probabilities = self._probabilities(decisions).tolist()
         assessments = []
         for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
             a, b = starts[k], starts[k + 1]
-            row = list(zip(columns[a:b], shares[a:b], strict=True))
-            assessments.append(Assessment(p, self._reasons(row, 1.0 if d >= 0 else -1.0, limit)))
+            sign = 1.0 if d >= 0 else -1.0
+            assessments.append(Assessment(p, self._reasons(columns[a:b], shares[a:b], sign, limit)))
         return assessments
 
-    def _reasons(self, shares: list[Contribution], sign: float, limit: int) -> list[Reason]:
+    def _reasons(
+        self, columns: np.ndarray, shares: np.ndarray, sign: float, limit: int
+    ) -> list[Reason]:
         """Return the strongest contributions supporting the verdict, as explain() does.
 
         Strongest first, ties (equal to TIE_DECIMALS) by column; a term contained in one
@@ -376,15 +461,17 @@ class CompiledClassifier:
         if limit <= 0:
             return []
         wanted = limit * CANDIDATES_PER_REASON
-        pick = heapq.nlargest if sign > 0 else heapq.nsmallest
-        candidates = pick(wanted, shares, key=itemgetter(1))
-        if len(candidates) == wanted:
+        keep: slice | np.ndarray = slice(None)
+        if len(shares) > wanted:
+            signed = sign * shares
+            weakest = np.partition(signed, len(signed) - wanted)[len(signed) - wanted]
             # Keep everything that may tie with the weakest candidate.
-            bound = sign * candidates[-1][1] - 10.0**-TIE_DECIMALS
-            candidates = [s for s in shares if sign * s[1] >= bound]
+            keep = np.flatnonzero(signed >= weakest - 10.0**-TIE_DECIMALS)
+        candidates = list(zip(columns[keep].tolist(), shares[keep].tolist(), strict=True))
         reasons, complete = self._listed(candidates, sign, limit)
         if not complete and len(candidates) < len(shares):
-            reasons, _ = self._listed(shares, sign, limit)
+            everything = list(zip(columns.tolist(), shares.tolist(), strict=True))
+            reasons, _ = self._listed(everything, sign, limit)
         return reasons
 
     def _listed(

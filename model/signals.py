@@ -7,8 +7,8 @@ they sit on the scale of the TF-IDF weights, and each is named as a moderator re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from functools import cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache, cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,8 +36,12 @@ def shorteners() -> frozenset[str]:
 
 def link_domains(text: str) -> list[str]:
     """Return the host of each link in the text, without ``www.``."""
+    return _hosts(URL.findall(text))
+
+
+def _hosts(urls: Iterable[str]) -> list[str]:
     hosts = []
-    for url in URL.findall(text):
+    for url in urls:
         url = url.rstrip(".,;:!?")
         host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
         hosts.append(host.removeprefix("www."))
@@ -113,50 +117,118 @@ def _scaled(count: int, cap: int) -> float:
     return min(count, cap) / cap
 
 
-def _link_features(text: str) -> list[float]:
+# The word lists start at a word boundary; one scan finds every place where any of them
+# matches, so a text is read once for all nine instead of once per list.
+_WORD_LISTS = (
+    _MESSENGER,
+    _CONTACT_ASK,
+    _MONEY_WORDS,
+    _URGENCY,
+    _SCAM,
+    _PHARMA,
+    _OWN_PLACE,
+    _CALL_TO_ACTION,
+    _OFFER,
+)
+_ANY_WORD_LIST = re.compile("(?=" + "|".join(f"(?:{p.pattern})" for p in _WORD_LISTS) + ")")
+_DIGIT = re.compile(r"\d")
+_LEET_CHAR = re.compile(r"[0134579@$]")
+
+
+class Scan:
+    """One normalised text, with what several feature groups read from it computed once.
+
+    Counts and tests give what ``findall`` and ``search`` of each pattern give; the scan
+    only skips work that cannot match (no digit, no ``@``, no other alphabet).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.has_digit = _DIGIT.search(text) is not None
+
+    @cached_property
+    def urls(self) -> list[str]:
+        """Return the links in the text."""
+        return URL.findall(self.text)
+
+    @cached_property
+    def words(self) -> list[str]:
+        """Return the words of the text."""
+        return _WORD.findall(self.text)
+
+    @cached_property
+    def _word_lists(self) -> dict[re.Pattern[str], list[tuple[int, int]]]:
+        """Return, per word list, the span of its match at each place one starts."""
+        spans: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        for place in _ANY_WORD_LIST.finditer(self.text):
+            for pattern in _WORD_LISTS:
+                match = pattern.match(self.text, place.start())
+                if match is not None:
+                    spans.setdefault(pattern, []).append(match.span())
+        return spans
+
+    def count(self, pattern: re.Pattern[str]) -> int:
+        """Return how many matches of a word list ``findall`` finds (no overlaps)."""
+        count, end = 0, -1
+        for start, stop in self._word_lists.get(pattern, ()):
+            if start >= end:
+                count, end = count + 1, stop
+        return count
+
+    def found(self, pattern: re.Pattern[str]) -> bool:
+        """Return whether a word list matches anywhere."""
+        return pattern in self._word_lists
+
+
+def _link_features(scan: Scan) -> list[float]:
     # Whether and how much a text links is left to the n-grams ("http", "www", ".com"): as
     # dense features those outweighed them and removed readers who linked to the post itself.
-    urls = URL.findall(text)
-    hosts = link_domains(text)
+    hosts = _hosts(scan.urls)
     short = shorteners()
     return [
         float(any(h in short for h in hosts)),
         float(any(h.rsplit(".", 1)[-1] in CHEAP_TLDS for h in hosts)),
-        float(any(_TRACKING.search(u) is not None for u in urls)),
+        float(any(_TRACKING.search(u) is not None for u in scan.urls)),
     ]
 
 
-def _contact_features(text: str) -> list[float]:
-    phones = [p for p in _PHONE.findall(text) if sum(ch.isdigit() for ch in p) >= 9]
+def _contact_features(scan: Scan) -> list[float]:
+    text = scan.text
+    phones = _PHONE.findall(text) if scan.has_digit else []
     return [
-        float(bool(phones)),
-        float(_EMAIL.search(text) is not None),
-        float(_MESSENGER.search(text) is not None),
-        float(_CONTACT_ASK.search(text) is not None),
+        float(any(sum(ch.isdigit() for ch in p) >= 9 for p in phones)),
+        float("@" in text and _EMAIL.search(text) is not None),
+        float(scan.found(_MESSENGER)),
+        float(scan.found(_CONTACT_ASK)),
     ]
 
 
-def _money_features(text: str) -> list[float]:
+def _money_features(scan: Scan) -> list[float]:
     return [
-        float(_MONEY_AMOUNT.search(text) is not None),
-        _scaled(len(_MONEY_WORDS.findall(text)), 3),
-        _scaled(len(_URGENCY.findall(text)), 2),
-        float(_SCAM.search(text) is not None),
-        float(_PHARMA.search(text) is not None),
+        float(scan.has_digit and _MONEY_AMOUNT.search(scan.text) is not None),
+        _scaled(scan.count(_MONEY_WORDS), 3),
+        _scaled(scan.count(_URGENCY), 2),
+        float(scan.found(_SCAM)),
+        float(scan.found(_PHARMA)),
     ]
 
 
-def _promotion_features(text: str) -> list[float]:
+def _promotion_features(scan: Scan) -> list[float]:
     return [
-        float(_OWN_PLACE.search(text) is not None),
-        _scaled(len(_CALL_TO_ACTION.findall(text)), 3),
-        _scaled(len(_OFFER.findall(text)), 3),
+        float(scan.found(_OWN_PLACE)),
+        _scaled(scan.count(_CALL_TO_ACTION), 3),
+        _scaled(scan.count(_OFFER), 3),
     ]
 
 
-def _obfuscation_features(text: str) -> list[float]:
-    leet = [w for w in _LEET.findall(text) if w not in _LEET_COMMON]
-    mixed = any(_LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in text.split() if len(w) > 2)
+def _obfuscation_features(scan: Scan) -> list[float]:
+    text = scan.text
+    leet = []
+    if _LEET_CHAR.search(text) is not None:
+        leet = [w for w in _LEET.findall(text) if w not in _LEET_COMMON]
+    mixed = _OTHER_SCRIPT.search(text) is not None and any(
+        _LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in text.split() if len(w) > 2
+    )
     return [
         float(_SPACED.search(text) is not None),
         _scaled(len(leet), 2),
@@ -165,19 +237,19 @@ def _obfuscation_features(text: str) -> list[float]:
     ]
 
 
-def _repetition_features(text: str) -> list[float]:
+def _repetition_features(scan: Scan) -> list[float]:
     # Prose repeats its function words, so only repeated three-word phrases count.
-    words = _WORD.findall(text)
+    words = scan.words
     phrases = list(zip(words, words[1:], words[2:], strict=False))
     repeated = 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
     return [
         repeated,
-        float(_REPEAT_CHAR.search(text) is not None),
-        float(_REPEAT_PUNCT.search(text) is not None),
+        float(_REPEAT_CHAR.search(scan.text) is not None),
+        float(_REPEAT_PUNCT.search(scan.text) is not None),
     ]
 
 
-GROUPS: dict[str, tuple[tuple[str, ...], Callable[[str], list[float]]]] = {
+GROUPS: dict[str, tuple[tuple[str, ...], Callable[[Scan], list[float]]]] = {
     "links": (
         (
             "links to a URL shortener",
@@ -229,6 +301,12 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[str], list[float]]]] = {
 }
 
 
+def values(text: str, groups: Sequence[str]) -> list[float]:
+    """Return the features of the named groups for one normalised text, group after group."""
+    scan = Scan(text)
+    return [value for group in groups for value in GROUPS[group][1](scan)]
+
+
 class TextSignals(TransformerMixin, BaseEstimator):
     """One group of hand-made features (see ``GROUPS``) of normalised, lowercased texts."""
 
@@ -244,7 +322,7 @@ class TextSignals(TransformerMixin, BaseEstimator):
     def transform(self, texts: Iterable[str]) -> np.ndarray:
         """Return one row of features in [0, 1] per text."""
         compute = GROUPS[self.group][1]
-        return np.array([compute(t) for t in texts], dtype=np.float64).reshape(
+        return np.array([compute(Scan(t)) for t in texts], dtype=np.float64).reshape(
             -1, len(GROUPS[self.group][0])
         )
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from model.features import normalise_all
-from model.signals import GROUPS, TextSignals
+from model.signals import _WORD_LISTS, GROUPS, Scan, TextSignals
+from training.corpus import shipped_examples
 
 
 def fired(group: str, text: str) -> set[str]:
@@ -91,3 +94,47 @@ def test_features_are_bounded_and_named_for_every_group() -> None:
 def test_unknown_group_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown signal group"):
         TextSignals("nope").fit([])
+
+
+def _assert_scan_reads_like_each_pattern(text: str) -> None:
+    scan = Scan(text)
+    for pattern in _WORD_LISTS:
+        assert scan.count(pattern) == len(pattern.findall(text)), pattern.pattern
+        assert scan.found(pattern) == (pattern.search(text) is not None), pattern.pattern
+
+
+def test_one_scan_counts_what_each_word_list_finds_on_the_shipped_texts() -> None:
+    texts = normalise_all(e.text for e in shipped_examples())
+    assert sum(bool(Scan(t).count(p)) for t in texts for p in _WORD_LISTS) > 1000
+    for text in texts:
+        _assert_scan_reads_like_each_pattern(text)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "order now",
+                "order",
+                "free",
+                "check out my channel",
+                "call me",
+                "earn",
+                "cash",
+                "per day",
+                "whatsapp",
+                "x",
+                " ",
+                "-",
+                "1",
+                "$5",
+                "subscribe",
+                "don't miss",
+            ]
+        ),
+        max_size=12,
+    ).map(" ".join)
+    | st.text(max_size=80)
+)
+def test_one_scan_counts_what_each_word_list_finds_on_any_text(text: str) -> None:
+    _assert_scan_reads_like_each_pattern(text)
