@@ -7,8 +7,11 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +132,7 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
             log = work / "gunicorn.log"
             compared = {}
             for name, options, extra_env in CONFIGS:
+                print(f"  comparing {name}", file=sys.stderr, flush=True)
                 server = load.Server(env | extra_env, log, options)
                 try:
                     compared[name] = loader.rounds(
@@ -138,6 +142,7 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
                     server.stop()
             results["configs_at_16"] = compared
 
+            print("  the configured server at 16 and 64 connections", file=sys.stderr, flush=True)
             server = load.Server(env, log)
             try:
                 results["configured"] = {
@@ -152,6 +157,7 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
             results["review_stream_length"] = redis_server.xlen(Keys().review_stream())
 
             if args.profile_s:
+                print("  profiling check under py-spy", file=sys.stderr, flush=True)
                 raw = work / "profile.txt"
                 server = load.Server(env, log, profile_to=raw)
                 try:
@@ -162,6 +168,16 @@ def http(trained: TrainedModel, texts: list[str], args: argparse.Namespace) -> d
         finally:
             shutdown_embedded(redis_server)
     return results
+
+
+@contextmanager
+def _phase(name: str, phases: dict[str, float], started: float) -> Iterator[None]:
+    """Print the phase's start and end on stderr, and record how long it took."""
+    start = time.time()
+    print(f"[{start - started:6.1f}s] {name} ...", file=sys.stderr, flush=True)
+    yield
+    phases[name] = round(time.time() - start, 1)
+    print(f"[{time.time() - started:6.1f}s] {name}: {phases[name]} s", file=sys.stderr, flush=True)
 
 
 def main() -> None:
@@ -177,9 +193,11 @@ def main() -> None:
     if not load.have_wrk():
         raise SystemExit("wrk is not installed: apt-get install -y wrk (or run `make bench`)")
     started = time.time()
+    phases: dict[str, float] = {}
     examples = shipped_examples()
     texts = [e.text for e in examples]
-    trained = train(examples)
+    with _phase("train the benchmarked model", phases, started):
+        trained = train(examples)
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -190,10 +208,13 @@ def main() -> None:
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
     }
     sizes = [int(s) for s in args.train_sizes.split(",") if s]
-    results["in_process"] = inprocess.run(examples, trained, sizes)
-    results["http"] = http(trained, texts, args)
+    with _phase("in-process scoring, training time, model size", phases, started):
+        results["in_process"] = inprocess.run(examples, trained, sizes)
+    with _phase("HTTP: gunicorn loaded by wrk", phases, started):
+        results["http"] = http(trained, texts, args)
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["duration_s"] = round(time.time() - started, 1)
+    results["phases_s"] = phases
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "results.md").write_text(report.render(results))

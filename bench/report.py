@@ -49,6 +49,8 @@ def render(r: dict[str, Any]) -> str:
         f" at end {m['load_average_at_end']}. Absolute numbers depend on the machine and on"
         " whatever else runs on it; ratios are measured in the same run.",
         "",
+        "Phases: " + "; ".join(f"{k} {v} s" for k, v in r.get("phases_s", {}).items()) + ".",
+        "",
         "## Targets",
         "",
     ]
