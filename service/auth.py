@@ -73,6 +73,19 @@ class ApiKeys:
             pipe.execute()
         return token
 
+    def revoke(self, token: str) -> bool:
+        """Delete a key; return whether it existed. Other processes may trust it a while.
+
+        A worker that has the key cached accepts it until its ``cache_seconds`` are up.
+        """
+        d = digest(token)
+        self._known.pop(d, None)
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self.keys.api_key(d))
+            pipe.srem(self.keys.api_keys(), d)
+            deleted, _ = pipe.execute()
+        return bool(deleted)
+
     def site_for(self, token: str) -> str | None:
         """Return the site a key is bound to, or None for an unknown key."""
         d = digest(token)

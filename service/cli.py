@@ -115,6 +115,21 @@ def keys_create(site: str, name: str, akismet: bool) -> None:
     click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name, akismet))
 
 
+@keys.command("revoke")
+@click.argument("key")
+def keys_revoke(key: str) -> None:
+    """Revoke KEY: it is refused from now on.
+
+    A running worker that has the key cached trusts it for up to
+    COMMENTGUARD_API_KEY_CACHE_SECONDS more (5 by default).
+    """
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    if not ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).revoke(key):
+        raise click.ClickException("no such API key (it was never created or is revoked)")
+    click.echo("revoked")
+
+
 main.add_command(train)
 main.add_command(evaluate)
 main.add_command(score)

@@ -92,8 +92,9 @@ LABEL_WEIGHT = 10.0
 KEEP_VERSIONS = 5
 """Model versions kept in the store; older ones are deleted (never the current one)."""
 
-API_KEY_CACHE_SECONDS = 0.0
-"""Seconds a worker trusts a known API key without asking Redis (a deleted key works as long)."""
+API_KEY_CACHE_SECONDS = 5.0
+"""Seconds a worker trusts a known API key without asking Redis (a revoked key works as long
+in a worker that has it cached); 0 asks Redis on every call."""
 
 BENCH_FLOOR = 0
 """1 serves POST /bench/floor, the do-nothing JSON endpoint `make bench` compares with; 0 off."""

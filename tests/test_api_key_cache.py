@@ -43,3 +43,18 @@ def test_an_unknown_key_is_not_remembered(redis_client: redis.Redis) -> None:
     assert keys.site_for("cg_not-yet") is None
     redis_client.hset(Keys().api_key(digest("cg_not-yet")), "site", "b")
     assert keys.site_for("cg_not-yet") == "b"
+
+
+def test_a_revoked_key_is_refused_at_once_where_it_was_revoked(redis_client: redis.Redis) -> None:
+    clock = Clock()
+    keys = ApiKeys(redis_client, Keys(), cache_seconds=5.0, clock=clock)
+    other_worker = ApiKeys(redis_client, Keys(), cache_seconds=5.0, clock=clock)
+    token = keys.create("blog")
+    assert keys.site_for(token) == other_worker.site_for(token) == "blog"
+    assert keys.revoke(token) is True
+    assert keys.site_for(token) is None
+    assert other_worker.site_for(token) == "blog"  # cached, until its time is up
+    clock.now += 5.1
+    assert other_worker.site_for(token) is None
+    assert keys.revoke(token) is False
+    assert keys.count() == 0

@@ -119,3 +119,13 @@ def test_keys_create_prints_a_working_key(run, monkeypatch, redis_url, redis_cli
     monkeypatch.setenv("COMMENTGUARD_REDIS_URL", redis_url)
     key = run("keys", "create", "--site", "blog.example.com").output.strip()
     assert ApiKeys(redis_client, Keys()).site_for(key) == "blog.example.com"
+
+
+def test_keys_revoke_refuses_the_key_and_names_an_unknown_one(
+    run, monkeypatch, redis_url, redis_client
+):
+    monkeypatch.setenv("COMMENTGUARD_REDIS_URL", redis_url)
+    key = run("keys", "create", "--site", "blog.example.com").output.strip()
+    assert run("keys", "revoke", key).output.strip() == "revoked"
+    assert ApiKeys(redis_client, Keys()).site_for(key) is None
+    assert "no such API key" in run("keys", "revoke", key, code=1).output
