@@ -54,7 +54,7 @@ def check_comments(
         version = scorer.version
     by_model = iter(scored)
     items = []
-    verdicts = []
+    tallies = []
     for i in todo:
         rule = rulings[i]
         v = rule if rule is not None else next(by_model)
@@ -66,13 +66,10 @@ def check_comments(
             "model_version": RULES_VERSION if rule is not None else version,
         } | ({"shadow": {"verdict": v.verdict}} if shadow else {})
         items.append((comments[i].to_dict() | {"site": site}, answer))
-        verdicts.append(v.verdict)
+        tallies.append(signals.tally(site, comments[i], v.verdict))
     if not save:
         fresh = iter(answer for _, answer in items)
         return [a if a is not None else next(fresh) for a in stored]
-    standing = store.save_many(site, items)
-    for i, (_, answer), stood, verdict in zip(todo, items, standing, verdicts, strict=True):
-        if stood is answer:  # this call stored it: a retry must not count twice
-            signals.remember_outcome(site, comments[i], verdict)
+    standing = store.save_many(site, items, tallies)
     fresh = iter(standing)
     return [a if a is not None else next(fresh) for a in stored]

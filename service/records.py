@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -11,7 +13,8 @@ import redis
 from service.keys import Keys
 
 # Store the record unless it exists; an unsure comment enters the review stream in the
-# same step, so a retried webhook can never queue it twice. Returns the stored answer
+# same step, so a retried webhook can never queue it twice. With a third key, the new
+# record also counts ARGV[8] (a verdict) in that hash, once. Returns the stored answer
 # when the record already existed, nil when this call created it.
 _SAVE_ONCE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -23,8 +26,19 @@ if ARGV[3] == 'unsure' then
 end
 redis.call('HSET', KEYS[1], 'response', ARGV[1], 'comment', ARGV[2], 'verdict', ARGV[3],
   'score', ARGV[4], 'received_at', ARGV[5], 'review_id', review_id)
+if KEYS[3] then
+  redis.call('HINCRBY', KEYS[3], ARGV[8], 1)
+end
 return false
 """
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Where a newly stored comment's verdict is counted (an author's history hash)."""
+
+    key: str
+    verdict: str
 
 
 class CommentStore:
@@ -52,13 +66,22 @@ class CommentStore:
         return self.save_many(site, [(comment, answer)])[0]
 
     def save_many(
-        self, site: str, items: list[tuple[dict[str, Any], dict[str, Any]]]
+        self,
+        site: str,
+        items: list[tuple[dict[str, Any], dict[str, Any]]],
+        tallies: Sequence[Tally | None] = (),
     ) -> list[dict[str, Any]]:
-        """Store each (comment, answer) unless stored; return the answers that now stand."""
+        """Store each (comment, answer) unless stored; return the answers that now stand.
+
+        Args:
+            tallies: per item, where to count its verdict if this call stores it, or None.
+        """
         now = f"{time.time():.6f}"
+        counted = list(tallies) or [None] * len(items)
         calls = [
             {
-                "keys": [self.keys.comment(site, comment["id"]), self.keys.review_stream()],
+                "keys": [self.keys.comment(site, comment["id"]), self.keys.review_stream()]
+                + ([tally.key] if tally else []),
                 "args": [
                     json.dumps(answer),
                     json.dumps(comment),
@@ -67,9 +90,10 @@ class CommentStore:
                     now,
                     site,
                     comment["id"],
+                    tally.verdict if tally else "",
                 ],
             }
-            for comment, answer in items
+            for (comment, answer), tally in zip(items, counted, strict=True)
         ]
         if len(calls) == 1:
             # EVALSHA alone is one round trip; a pipeline first asks SCRIPT EXISTS.

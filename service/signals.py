@@ -26,6 +26,7 @@ from model.scorer import Verdict
 from model.signals import CHEAP_TLDS, link_domains, shorteners
 from model.text import normalise
 from service.keys import Keys
+from service.records import Tally
 from service.validation import Comment
 
 # An author URL whose host strings several keywords together: best-cheap-pills-online.com.
@@ -209,8 +210,10 @@ class Signals:
         author = self._author_id(comment)
         return self.keys.signal_author(site, _digest(author)) if author else None
 
-    def remember_outcome(self, site: str, comment: Comment, verdict: str) -> None:
-        """Count a newly stored automatic ham or spam verdict in the author's history."""
+    def tally(self, site: str, comment: Comment, verdict: str) -> Tally | None:
+        """Return where to count an automatic ham or spam verdict in the author's history.
+
+        The save-once script counts it when it stores the comment, so a retry never counts.
+        """
         key = self._history_key(site, comment)
-        if key and verdict in ("ham", "spam"):
-            self.redis.hincrby(key, verdict, 1)
+        return Tally(key, verdict) if key and verdict in ("ham", "spam") else None

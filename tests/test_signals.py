@@ -115,6 +115,22 @@ def test_author_with_approved_comments_is_trusted(client: Any, auth: dict[str, s
     assert "signal_author_trusted" in codes(answers[3])
 
 
+def test_a_retried_comment_counts_once_in_the_authors_history(
+    client: Any, auth: dict[str, str]
+) -> None:
+    author = {"email": "retrier@example.com"}
+    body = {"content": "Good point about the harbour.", "author": author}
+    for _ in range(4):  # the webhook retries one comment
+        retried = check(client, auth, id="c-retried", **body)
+    assert retried["verdict"] == "ham"
+    answers = [
+        check(client, auth, content=f"Good point about the bridge, part {n}.", author=author)
+        for n in range(3)
+    ]
+    assert "signal_author_trusted" not in codes(answers[1])  # 1 + 2 approved: not yet
+    assert "signal_author_trusted" in codes(answers[2])
+
+
 def test_keyword_stuffed_author_url_fires(client: Any, auth: dict[str, str]) -> None:
     stuffed = check(client, auth, author={"url": "https://best-cheap-diet-pills-online.com/"})
     assert "signal_author_url" in codes(stuffed)
