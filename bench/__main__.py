@@ -35,7 +35,7 @@ CONFIGS: list[tuple[str, list[str], dict[str, str]]] = [
     ("sync x4", ["--worker-class", "sync", "--workers", "4"], {}),
     ("gthread 2x4", GTHREAD_2X4, {}),
     ("gthread 3x2", ["--worker-class", "gthread", "--workers", "3", "--threads", "2"], {}),
-    ("gthread 2x4, API key cache 5 s", GTHREAD_2X4, {"COMMENTGUARD_API_KEY_CACHE_SECONDS": "5"}),
+    ("gthread 2x4, no API key cache", GTHREAD_2X4, {"COMMENTGUARD_API_KEY_CACHE_SECONDS": "0"}),
 ]
 
 
@@ -186,7 +186,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results"))
     parser.add_argument("--run-s", type=int, default=3, help="seconds of one wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="rounds, configured server")
-    parser.add_argument("--compare-rounds", type=int, default=2, help="rounds per config")
+    parser.add_argument("--compare-rounds", type=int, default=1, help="rounds per config")
     parser.add_argument("--profile-s", type=int, default=8, help="seconds profiled; 0 skips")
     parser.add_argument("--train-sizes", default="1000,10000,100000", help="rows to fit on")
     args = parser.parse_args()
