@@ -21,12 +21,25 @@ def normalise_all(texts: Iterable[str]) -> list[str]:
     return [normalise(t).lower() for t in texts]
 
 
+# An n-gram seen in fewer texts than this gets no column: a word 1-2-gram in one text only,
+# a char n-gram in fewer than five. A third of the columns of min_df 1 and 2, with lovo no
+# worse (docs/model.md, ablation).
+WORD_MIN_DF = 2
+CHAR_MIN_DF = 5
+
+
 def _block(name: str) -> object:
     if name == "word":
-        return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=False)
+        return TfidfVectorizer(
+            ngram_range=(1, 2), sublinear_tf=True, min_df=WORD_MIN_DF, lowercase=False
+        )
     if name == "char":
         return TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=False
+            analyzer="char_wb",
+            ngram_range=(2, 5),
+            sublinear_tf=True,
+            min_df=CHAR_MIN_DF,
+            lowercase=False,
         )
     return TextSignals(name)
 

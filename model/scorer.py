@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from model.artifact import Artifact, Cutoffs
 from model.classifier import Reason
 from model.fast import CompiledClassifier, NotCompilable
+from model.text import without_post_links
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,16 @@ class Scorer:
         """Return the model version that produced the verdicts."""
         return self.artifact.version
 
-    def check(self, texts: Sequence[str]) -> list[Verdict]:
-        """Return a verdict for each text, scored in one batch."""
+    def check(
+        self, texts: Sequence[str], post_urls: Sequence[str | None] | None = None
+    ) -> list[Verdict]:
+        """Return a verdict for each text, scored in one batch.
+
+        ``post_urls`` are the URLs of the posts the comments sit under (None where unknown):
+        a link to its own post is taken out of a comment before scoring, as in training.
+        """
+        if post_urls is not None:
+            texts = [without_post_links(t, url) for t, url in zip(texts, post_urls, strict=True)]
         if self.compiled is not None:
             return [
                 Verdict(a.score, self.cutoffs.verdict(a.score), a.reasons)

@@ -43,3 +43,51 @@ def normalise(text: str) -> str:
 def extract_urls(text: str) -> list[str]:
     """Return the URLs and bare domains found in normalised text, in order."""
     return [m.group(0).rstrip(".,;:!?") for m in URL.finditer(text)]
+
+
+# A link to the post the comment sits under (the video, the article) is not promotion: it
+# is taken out before scoring, given the post's URL. YouTube's short and long forms of one
+# video are the same post; any other URL is the same post when host and path match.
+_YOUTUBE_VIDEO = re.compile(
+    r"(?:youtu\.be/|youtube\.com/(?:watch\?(?:[^\s#]*&)?v=|embed/|shorts/|v/))([\w-]{11})(?![\w-])",
+    re.IGNORECASE,
+)
+_LINK = re.compile(r"""(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/[^\s<>"'()\[\]]*)?""", re.IGNORECASE)
+
+
+def post_key(url: str) -> str | None:
+    """Return what identifies the post a URL points to, or None when it names no post.
+
+    A YouTube video is its id, in any of YouTube's forms; another URL is its host (without
+    ``www.``) and path, without scheme, query, fragment or trailing slash.
+    """
+    url = html.unescape(url).translate(_INVISIBLE).strip().rstrip(".,;:!?")
+    video = _YOUTUBE_VIDEO.search(url)
+    if video:
+        return f"youtube:{video.group(1)}"
+    rest = re.sub(r"^(?:https?:)?//", "", url, flags=re.IGNORECASE)
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0].rstrip("/")
+    host, slash, path = rest.partition("/")
+    host = host.lower().removeprefix("www.")
+    if "." not in host:
+        return None
+    return f"{host}{slash}{path}"
+
+
+def without_post_links(text: str, post_url: str | None) -> str:
+    """Return the raw text with every link to the post itself taken out.
+
+    Training and scoring both call this before the model sees a text, so a comment linking
+    to the video or article it sits under is judged by the rest of its words.
+    """
+    key = post_key(post_url) if post_url else None
+    # Cheap test first: most comments do not contain the post's id or path at all.
+    if key is None or key.removeprefix("youtube:").lower() not in text.lower():
+        return text
+
+    def drop(match: re.Match[str]) -> str:
+        link = match.group(0)
+        target = link.rstrip(".,;:!?")
+        return link[len(target) :] if post_key(target) == key else link
+
+    return _LINK.sub(drop, text)

@@ -34,8 +34,11 @@ class Recheck:
         items = self.queue.pending("oldest", limit=self.queue.scan_limit)
         if not items:
             return []
-        texts = [json.loads(i.record.get("comment") or "{}").get("content", "") for i in items]
-        verdicts = scorer.check(texts)
+        comments = [json.loads(i.record.get("comment") or "{}") for i in items]
+        verdicts = scorer.check(
+            [c.get("content", "") for c in comments],
+            [(c.get("post") or {}).get("url") for c in comments],
+        )
         return [Rescored(i, v.verdict, v.score) for i, v in zip(items, verdicts, strict=True)]
 
     def apply(self, rescored: list[Rescored], model_version: str) -> int:

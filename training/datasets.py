@@ -8,11 +8,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.text import normalise
+from model.text import normalise, without_post_links
 
 SHIPPED = Path(__file__).parent / "data"
 SPAM, HAM = 1, 0
 _LABELS = {"spam": SPAM, "1": SPAM, "ham": HAM, "0": HAM}
+# The post each shipped TubeSpam file's comments sit under (training/data/README.md): a link
+# to it is taken out of the text, as the service does with the post URL it is sent.
+POST_URLS = {
+    "Youtube01-Psy.csv": "https://www.youtube.com/watch?v=9bZkp7q19f0",
+    "Youtube02-KatyPerry.csv": "https://www.youtube.com/watch?v=CevxZvSJLk8",
+    "Youtube03-LMFAO.csv": "https://www.youtube.com/watch?v=KQ6zr6kCPj8",
+    "Youtube04-Eminem.csv": "https://www.youtube.com/watch?v=uelHwf8o7_U",
+}
 
 
 class DatasetError(Exception):
@@ -40,14 +48,17 @@ def _label(value: object, where: str) -> int:
 def read_csv(path: Path) -> Iterator[Example]:
     """Yield the rows of a TubeSpam CSV (COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS).
 
-    Only CONTENT is read: AUTHOR and DATE leak the label in these files.
+    Only CONTENT is read: AUTHOR and DATE leak the label in these files. A shipped file's
+    links to its own video are taken out (POST_URLS).
     """
+    post_url = POST_URLS.get(path.name)
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or not {"CONTENT", "CLASS"} <= set(reader.fieldnames):
             raise DatasetError(f"{path}: expected a TubeSpam CSV with CONTENT and CLASS columns")
         for n, row in enumerate(reader, start=2):
-            yield Example(row["CONTENT"], _label(row["CLASS"], f"{path}:{n}"), path.name)
+            text = without_post_links(row["CONTENT"], post_url)
+            yield Example(text, _label(row["CLASS"], f"{path}:{n}"), path.name)
 
 
 def read_jsonl(path: Path, label: int | None = None) -> Iterator[Example]:
