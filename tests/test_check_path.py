@@ -57,3 +57,21 @@ def test_without_a_model_retries_are_answered_and_new_comments_get_503(
     assert retry.get_json() == stored.get_json()
     assert new.status_code == 503
     assert new.get_json()["error"]["code"] == "model_unavailable"
+
+
+def test_a_link_to_the_post_itself_is_not_scored(redis_url: str, data_dir: Path) -> None:
+    app = _app(redis_url, data_dir)
+    auth = {"Authorization": "Bearer " + app.extensions["commentguard.api_keys"].create("s")}
+    client = app.test_client()
+    text = "PSY - GANGNAM STYLE M/V: http://youtu.be/9bZkp7q19f0"
+    post = {"id": "psy", "url": "https://www.youtube.com/watch?v=9bZkp7q19f0"}
+
+    def score(n: int, content: str, **fields: object) -> float:
+        body = {"id": f"p{n}", "content": content} | fields
+        response = client.post("/v1/comments/check", json=body, headers=auth)
+        assert response.status_code == 200, response.get_json()
+        return float(response.get_json()["score"])
+
+    under_the_post = score(1, text, post=post)
+    assert under_the_post == score(2, "PSY - GANGNAM STYLE M/V: ", post=post)
+    assert under_the_post != score(3, text, post={"id": "another"})
