@@ -230,7 +230,14 @@ def _submit(label: str) -> Response:
     if not sub.is_test and sub.comment.content.strip():
         ext = current_app.extensions
         labels = LabelLog(ext["commentguard.redis"], ext["commentguard.keys"])
-        labels.add(site, sub.comment.id, label, sub.comment.content, source="akismet")
+        labels.add(
+            site,
+            sub.comment.id,
+            label,
+            sub.comment.content,
+            source="akismet",
+            post_url=sub.comment.post.get("url", ""),
+        )
     return _text(THANKS)
 
 

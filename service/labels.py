@@ -21,6 +21,8 @@ class Label:
     text: str
     source: str
     at: float
+    post_url: str = ""
+    """The URL of the post the comment sits under, when the platform sent it."""
 
 
 RETRACTED = "retracted"
@@ -42,6 +44,7 @@ class LabelLog:
         text: str,
         source: str,
         client: Any = None,
+        post_url: str = "",
     ) -> Any:
         """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
         if label not in ("spam", "ham"):
@@ -53,6 +56,7 @@ class LabelLog:
             "text": text,
             "source": source,
             "at": f"{time.time():.6f}",
+            "post_url": post_url,
         }
         return (client or self.redis).xadd(self.keys.labels_stream(), fields)
 
@@ -67,6 +71,12 @@ class LabelLog:
             if f["label"] == RETRACTED:
                 continue
             newest[key] = Label(
-                f["site"], f["id"], f["label"], f["text"], f["source"], float(f["at"])
+                f["site"],
+                f["id"],
+                f["label"],
+                f["text"],
+                f["source"],
+                float(f["at"]),
+                f.get("post_url", ""),
             )
         return list(newest.values())

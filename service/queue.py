@@ -77,8 +77,11 @@ redis.call('XADD', KEYS[3], '*', 'event', 'decide', 'review_id', ARGV[1], 'site'
   'id', ARGV[8], 'moderator', ARGV[3], 'at', now, 'label', ARGV[2], 'note', ARGV[4],
   'score', rec[9], 'verdict', rec[8], 'model_version', text(decode(rec[7]).model_version))
 if ARGV[9] == '1' then
+  local comment = decode(rec[6])
+  local post = type(comment.post) == 'table' and comment.post or {}
   redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
-    'text', text(decode(rec[6]).content), 'source', 'moderator:' .. ARGV[3], 'at', now)
+    'text', text(comment.content), 'post_url', text(post.url),
+    'source', 'moderator:' .. ARGV[3], 'at', now)
 end
 return {'ok', now}
 """

@@ -13,6 +13,7 @@ from typing import Any
 
 from model.artifact import Artifact, ArtifactError
 from model.store import ModelStore
+from model.text import without_post_links
 from service.labels import Label, LabelLog
 from training.corpus import PARTS
 from training.datasets import HAM, SPAM, Example
@@ -28,10 +29,14 @@ def to_examples(labels: Sequence[Label]) -> list[Example]:
 
     A site's labels are what the model must learn, not a comment section to hold out whole:
     like a pooled corpus they are dealt into PARTS sources, so every cross-validation fold
-    trains on most of them.
+    trains on most of them. A link to the label's own post is taken out, as in scoring.
     """
     return [
-        Example(lab.text, SPAM if lab.label == "spam" else HAM, f"site:{lab.site}#{i % PARTS}")
+        Example(
+            without_post_links(lab.text, lab.post_url or None),
+            SPAM if lab.label == "spam" else HAM,
+            f"site:{lab.site}#{i % PARTS}",
+        )
         for i, lab in enumerate(labels)
     ]
 

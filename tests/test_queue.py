@@ -13,7 +13,9 @@ from service.errors import APIError
 from service.keys import Keys
 from service.labels import LabelLog
 from service.queue import Decision, ReviewQueue
-from tests.review_data import SITE, enqueue
+from service.records import CommentStore
+from service.retraining import to_examples
+from tests.review_data import SITE, comment, enqueue
 
 KEYS = Keys("cg:")
 
@@ -148,6 +150,7 @@ def test_a_decision_updates_record_audit_and_labels(
     [label] = LabelLog(redis_client, KEYS).latest()
     assert (label.site, label.comment_id, label.label) == (SITE, "c-0", "spam")
     assert (label.text, label.source) == ("cheap pills at pills.example", "moderator:alice")
+    assert label.post_url == ""  # the platform sent no post URL
     assert redis_client.xlen(KEYS.review_stream()) == 0
     assert queue.counts() == {"pending": 0, "claimed": 0}
     assert queue.state_of(record)["decision"]["label"] == "spam"
@@ -295,3 +298,18 @@ def test_a_claim_takes_only_expired_leases_among_live_ones(
     assert [i.review_id for i in queue.claim("carol", 5)] == [second, third]
     assert [i.review_id for i in queue.claimed_by("alice")] == [first]
     assert queue.counts() == {"pending": 0, "claimed": 3}
+
+
+def test_a_label_keeps_the_post_url_and_trains_without_the_link_to_its_post(
+    redis_client: redis.Redis, queue: ReviewQueue
+) -> None:
+    post = {"id": "p-9", "url": "https://blog.example.com/2024/harbour/"}
+    text = "see blog.example.com/2024/harbour and cheap-pills.example"
+    answer = {"id": "c-9", "verdict": "unsure", "score": 0.5, "reasons": [], "model_version": "m"}
+    CommentStore(redis_client, KEYS).save_once(SITE, comment("c-9", text, post=post), answer)
+    [item] = queue.pending()
+    queue.decide(item.review_id, "spam", "alice")
+    [label] = LabelLog(redis_client, KEYS).latest()
+    assert (label.text, label.post_url) == (text, post["url"])
+    [example] = to_examples([label])
+    assert example.text == "see  and cheap-pills.example"
