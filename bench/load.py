@@ -25,6 +25,7 @@ READY_TIMEOUT_S = 90
 WAITS = {
     "EpollSelector.select",
     "SocketBuffer._read_from_socket",
+    "_HiredisParser.read_from_socket",
     "Condition.wait",
     "_worker",
     "Thread._wait_for_tstate_lock",
