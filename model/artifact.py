@@ -58,6 +58,14 @@ class Artifact:
         c = self.manifest["cutoffs"]
         return Cutoffs(ham=float(c["ham"]), spam=float(c["spam"]))
 
+    @property
+    def cutoffs_by_type(self) -> dict[str, Cutoffs]:
+        """Return the cutoffs of each comment type that had enough labels for its own."""
+        return {
+            kind: Cutoffs(ham=float(c["ham"]), spam=float(c["spam"]))
+            for kind, c in self.manifest.get("cutoffs_by_type", {}).items()
+        }
+
 
 def sha256_of(path: Path) -> str:
     """Return the hex sha256 of a file."""

@@ -179,7 +179,7 @@ class _TfidfBlock(_Block):
                 grams.append(w)
                 break
             grams += [w[i : i + n] for i in range(len(w) - n + 1)]
-        return tuple(i for i in map(get, grams) if i is not None)
+        return tuple([i for i in map(get, grams) if i is not None])
 
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""

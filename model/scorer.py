@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from model.artifact import Artifact, Cutoffs
@@ -27,12 +27,20 @@ class Scorer:
     """Score comments with a loaded artifact at given cutoffs.
 
     The artifact's classifier is compiled once, here, into the fast path; a pipeline the
-    compiler cannot reproduce exactly is scored by sklearn instead.
+    compiler cannot reproduce exactly is scored by sklearn instead. A comment type with
+    cutoffs of its own (``by_type``, by default the artifact's) is judged at those.
     """
 
-    def __init__(self, artifact: Artifact, cutoffs: Cutoffs | None = None, reasons: int = 3):
+    def __init__(
+        self,
+        artifact: Artifact,
+        cutoffs: Cutoffs | None = None,
+        reasons: int = 3,
+        by_type: Mapping[str, Cutoffs] | None = None,
+    ):
         self.artifact = artifact
         self.cutoffs = cutoffs or artifact.cutoffs
+        self.by_type = dict(artifact.cutoffs_by_type if by_type is None else by_type)
         self.reasons = reasons
         self.compiled: CompiledClassifier | None
         try:
@@ -46,27 +54,37 @@ class Scorer:
         """Return the model version that produced the verdicts."""
         return self.artifact.version
 
+    def cutoffs_for(self, kind: str | None) -> Cutoffs:
+        """Return the cutoffs of a comment type: its own if it has some, else the global ones."""
+        return self.by_type.get(kind or "comment", self.cutoffs)
+
     def check(
-        self, texts: Sequence[str], post_urls: Sequence[str | None] | None = None
+        self,
+        texts: Sequence[str],
+        post_urls: Sequence[str | None] | None = None,
+        kinds: Sequence[str | None] | None = None,
     ) -> list[Verdict]:
         """Return a verdict for each text, scored in one batch.
 
         ``post_urls`` are the URLs of the posts the comments sit under (None where unknown):
         a link to its own post is taken out of a comment before scoring, as in training.
+        ``kinds`` are the comment types (None: a plain comment), which choose the cutoffs.
         """
         if post_urls is not None:
             texts = [without_post_links(t, url) for t, url in zip(texts, post_urls, strict=True)]
+        cutoffs = [self.cutoffs_for(k) for k in (kinds or [None] * len(texts))]
         if self.compiled is not None:
+            assessed = self.compiled.assess_many(texts, self.reasons)
             return [
-                Verdict(a.score, self.cutoffs.verdict(a.score), a.reasons)
-                for a in self.compiled.assess_many(texts, self.reasons)
+                Verdict(a.score, c.verdict(a.score), a.reasons)
+                for a, c in zip(assessed, cutoffs, strict=True)
             ]
         scores = self.artifact.classifier.predict_proba(texts)
         return [
             Verdict(
                 score=float(s),
-                verdict=self.cutoffs.verdict(float(s)),
+                verdict=c.verdict(float(s)),
                 reasons=self.artifact.classifier.explain(t, self.reasons),
             )
-            for t, s in zip(texts, scores, strict=True)
+            for t, s, c in zip(texts, scores, cutoffs, strict=True)
         ]

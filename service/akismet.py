@@ -237,6 +237,7 @@ def _submit(label: str) -> Response:
             sub.comment.content,
             source="akismet",
             post_url=sub.comment.post.get("url", ""),
+            comment_type=sub.comment.type,
         )
     return _text(THANKS)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from model.artifact import Cutoffs
+from model.artifact import Artifact, Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
 from service import akismet, comments, errors, floor, health, moderate, review, settings
@@ -33,6 +33,13 @@ def configured_cutoffs(cfg: dict[str, Any], manifest_cutoffs: Cutoffs) -> Cutoff
     if not 0.0 <= ham <= spam <= 1.0:
         raise settings.SettingsError(f"cutoffs must satisfy 0 <= ham ({ham}) <= spam ({spam}) <= 1")
     return Cutoffs(ham=ham, spam=spam)
+
+
+def configured_scorer(cfg: dict[str, Any], artifact: Artifact, reasons: int) -> Scorer:
+    """Return a scorer at the model's cutoffs, or at the configured ones for every type."""
+    overridden = cfg["HAM_CUTOFF"] is not None or cfg["SPAM_CUTOFF"] is not None
+    cutoffs = configured_cutoffs(cfg, artifact.cutoffs)
+    return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -68,9 +75,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.models"] = store
     reloader = ModelReloader(
         store,
-        build=lambda artifact: Scorer(
-            artifact, configured_cutoffs(cfg, artifact.cutoffs), cfg["REASONS"]
-        ),
+        build=lambda artifact: configured_scorer(cfg, artifact, cfg["REASONS"]),
         install=lambda scorer: app.extensions.__setitem__("commentguard.scorer", scorer),
         interval=cfg["RELOAD_INTERVAL"],
     )

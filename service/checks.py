@@ -49,8 +49,12 @@ def check_comments(
             raise APIError(
                 503, "model_unavailable", "no model is loaded yet: run `commentguard train`"
             )
-        scored = scorer.check([c.content for c in to_score], [c.post.get("url") for c in to_score])
-        scored = signals.apply(site, to_score, scored, scorer.cutoffs)
+        scored = scorer.check(
+            [c.content for c in to_score],
+            [c.post.get("url") for c in to_score],
+            [c.type for c in to_score],
+        )
+        scored = signals.apply(site, to_score, scored, scorer.cutoffs_for)
         version = scorer.version
     by_model = iter(scored)
     items = []

@@ -23,6 +23,8 @@ class Label:
     at: float
     post_url: str = ""
     """The URL of the post the comment sits under, when the platform sent it."""
+    comment_type: str = ""
+    """The comment type (comment, trackback, contact-form, ...), when known."""
 
 
 RETRACTED = "retracted"
@@ -45,6 +47,7 @@ class LabelLog:
         source: str,
         client: Any = None,
         post_url: str = "",
+        comment_type: str = "",
     ) -> Any:
         """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
         if label not in ("spam", "ham"):
@@ -57,6 +60,7 @@ class LabelLog:
             "source": source,
             "at": f"{time.time():.6f}",
             "post_url": post_url,
+            "type": comment_type,
         }
         return (client or self.redis).xadd(self.keys.labels_stream(), fields)
 
@@ -78,5 +82,6 @@ class LabelLog:
                 f["source"],
                 float(f["at"]),
                 f.get("post_url", ""),
+                f.get("type", ""),
             )
         return list(newest.values())

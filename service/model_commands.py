@@ -14,10 +14,9 @@ import click
 import redis
 
 from model.artifact import ArtifactError, load
-from model.scorer import Scorer
 from model.store import ModelStore
 from service import settings
-from service.app import configured_cutoffs
+from service.app import configured_scorer
 from service.keys import Keys
 from service.labels import LabelLog
 from service.queue import ReviewQueue
@@ -254,7 +253,7 @@ def recheck(apply: bool) -> None:
         artifact = _store(cfg).load_current()
     except ArtifactError as e:
         raise click.ClickException(str(e)) from None
-    scorer = Scorer(artifact, configured_cutoffs(cfg, artifact.cutoffs), reasons=0)
+    scorer = configured_scorer(cfg, artifact, reasons=0)
     with _redis(cfg) as client:
         checker = Recheck(ReviewQueue.from_settings(client, Keys(cfg["REDIS_PREFIX"]), cfg))
         rescored = checker.rescore(scorer)

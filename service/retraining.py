@@ -36,6 +36,7 @@ def to_examples(labels: Sequence[Label]) -> list[Example]:
             without_post_links(lab.text, lab.post_url or None),
             SPAM if lab.label == "spam" else HAM,
             f"site:{lab.site}#{i % PARTS}",
+            kind=lab.comment_type or "comment",
         )
         for i, lab in enumerate(labels)
     ]

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,9 +70,16 @@ class Signals:
         self.cfg = settings
 
     def apply(
-        self, site: str, comments: Sequence[Comment], verdicts: Sequence[Verdict], cutoffs: Cutoffs
+        self,
+        site: str,
+        comments: Sequence[Comment],
+        verdicts: Sequence[Verdict],
+        cutoffs_for: Callable[[str], Cutoffs],
     ) -> list[Verdict]:
-        """Return the verdicts with fired signals folded into score, verdict and reasons."""
+        """Return the verdicts with fired signals folded into score, verdict and reasons.
+
+        ``cutoffs_for`` gives the cutoffs of a comment type (Scorer.cutoffs_for).
+        """
         now = time.time()
         out = []
         for comment, verdict in zip(comments, verdicts, strict=True):
@@ -81,7 +88,7 @@ class Signals:
             adjusted = replace(
                 verdict,
                 score=score,
-                verdict=cutoffs.verdict(score),
+                verdict=cutoffs_for(comment.type).verdict(score),
                 reasons=[f.reason() for f in fired] + verdict.reasons,
             )
             out.append(adjusted)

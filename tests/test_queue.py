@@ -310,6 +310,6 @@ def test_a_label_keeps_the_post_url_and_trains_without_the_link_to_its_post(
     [item] = queue.pending()
     queue.decide(item.review_id, "spam", "alice")
     [label] = LabelLog(redis_client, KEYS).latest()
-    assert (label.text, label.post_url) == (text, post["url"])
+    assert (label.text, label.post_url, label.comment_type) == (text, post["url"], "comment")
     [example] = to_examples([label])
-    assert example.text == "see  and cheap-pills.example"
+    assert (example.text, example.kind) == ("see  and cheap-pills.example", "comment")

@@ -35,6 +35,8 @@ class Example:
     label: int
     source: str
     weight: float = 1.0
+    kind: str = "comment"
+    """The comment type (comment, trackback, pingback, contact-form, ...)."""
 
 
 def _label(value: object, where: str) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,11 @@ from training.datasets import Example, dedupe
 from training.metrics import choose_cutoffs, evaluate
 
 FOLDS = 5
+# A comment type other than plain comments gets cutoffs of its own once it has this many
+# labelled examples, with at least TYPE_MIN_PER_CLASS of spam and of ham (rspamd and
+# SpamBayes wait for about 200 before trusting what was learnt).
+TYPE_MIN_EXAMPLES = 200
+TYPE_MIN_PER_CLASS = 20
 
 
 @dataclass
@@ -30,6 +35,7 @@ class TrainedModel:
     cutoffs: Cutoffs
     validation: dict[str, Any]
     counts: dict[str, Any]
+    cutoffs_by_type: dict[str, Cutoffs] = field(default_factory=dict)
 
 
 def _cross_validate(
@@ -100,6 +106,9 @@ def train(
     cutoffs = choose_cutoffs(labels, scores, weights)
     validation = evaluate(labels, scores, cutoffs)
     progress(f"cutoffs ham<{cutoffs.ham:.2f} spam>={cutoffs.spam:.2f}")
+    by_type = _cutoffs_by_type([e.kind for e in unique], labels, scores, weights)
+    for kind, c in by_type.items():
+        progress(f"cutoffs for {kind}: ham<{c.ham:.2f} spam>={c.spam:.2f}")
     counts = {
         "examples": len(examples),
         "unique": len(unique),
@@ -107,4 +116,22 @@ def train(
         "ham": int(len(labels) - labels.sum()),
         "sources": dict(Counter(groups)),
     }
-    return TrainedModel(SpamClassifier(pipeline, calibration), cutoffs, validation, counts)
+    return TrainedModel(SpamClassifier(pipeline, calibration), cutoffs, validation, counts, by_type)
+
+
+def _cutoffs_by_type(
+    kinds: list[str], labels: np.ndarray, scores: np.ndarray, weights: np.ndarray
+) -> dict[str, Cutoffs]:
+    """Return cutoffs chosen on each comment type that has enough labels of both classes.
+
+    Plain comments use the global cutoffs; a trackback or a contact-form message has its own
+    base rate of spam, so the best cutoffs for it differ once there is evidence of that.
+    """
+    kind_array = np.array(kinds)
+    chosen = {}
+    for kind in sorted(set(kinds) - {"comment"}):
+        rows = kind_array == kind
+        spam = int(labels[rows].sum())
+        if rows.sum() >= TYPE_MIN_EXAMPLES and min(spam, rows.sum() - spam) >= TYPE_MIN_PER_CLASS:
+            chosen[kind] = choose_cutoffs(labels[rows], scores[rows], weights[rows])
+    return chosen

@@ -151,6 +151,10 @@ def run(
                 "version": version,
                 "created_at": datetime.now(UTC).isoformat(),
                 "cutoffs": {"ham": trained.cutoffs.ham, "spam": trained.cutoffs.spam},
+                "cutoffs_by_type": {
+                    kind: {"ham": c.ham, "spam": c.spam}
+                    for kind, c in trained.cutoffs_by_type.items()
+                },
                 "training_counts": trained.counts,
                 "metrics": {"validation": trained.validation, "gate": verdict.candidate},
                 "retrain_config": asdict(config),
