@@ -110,6 +110,20 @@ def test_score_reads_and_writes_json_lines(run, data_dir):
     assert verdicts[0]["reasons"]
 
 
+def test_score_leaves_a_link_to_the_post_unscored(run, data_dir):
+    text = "PSY - GANGNAM STYLE M/V: http://youtu.be/9bZkp7q19f0"
+    post = {"url": "https://www.youtube.com/watch?v=9bZkp7q19f0"}
+    lines = [
+        {"id": "linked", "content": text, "post": post, "type": "comment"},
+        {"id": "bare", "content": "PSY - GANGNAM STYLE M/V:"},
+        {"id": "elsewhere", "content": text},
+    ]
+    stdin = "".join(json.dumps(line) + "\n" for line in lines)
+    out = run("score", "--model", str(data_dir / "models" / "test-model"), input=stdin).stdout
+    scores = {v["id"]: v["score"] for v in map(json.loads, out.splitlines())}
+    assert scores["linked"] == scores["bare"] != scores["elsewhere"]
+
+
 def test_score_names_a_bad_line(run, data_dir):
     model = str(data_dir / "models" / "test-model")
     assert "line 1" in run("score", "--model", model, input="[1]\n", code=1).output

@@ -199,7 +199,11 @@ def evaluate(
 @click.command()
 @model_option
 def score(model_spec: str) -> None:
-    """Read JSON Lines comments ({"id", "content" or "text"}) on stdin; write verdicts."""
+    """Read JSON Lines comments on stdin; write verdicts.
+
+    Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url"}, as the
+    check API takes them (a link to the post is not scored; a type may have its own cutoffs).
+    """
     scorer = Scorer(_load_model(model_spec))
     for n, line in enumerate(sys.stdin, start=1):
         if not line.strip():
@@ -211,7 +215,9 @@ def score(model_spec: str) -> None:
             raise click.ClickException(f"line {n}: not a JSON object") from None
         if not isinstance(text, str):
             raise click.ClickException(f"line {n}: needs a string `content` or `text`")
-        v = scorer.check([text])[0]
+        post = row.get("post") if isinstance(row.get("post"), dict) else {}
+        kind = row.get("type") if isinstance(row.get("type"), str) else None
+        v = scorer.check([text], [post.get("url")], [kind])[0]
         out = {
             "id": row.get("id"),
             "verdict": v.verdict,
