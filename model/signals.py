@@ -52,22 +52,29 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{pattern})\b")
 
 
-_PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,18}\d(?![\w.])")
+# A number may end a sentence or touch a word ("call09061701461.", "0870443968ts&cs"), but
+# not run on into more digits or decimals.
+_PHONE = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().-]{7,18}\d(?!\d|\.\d)")
 _EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 _MESSENGER = _words(r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me")
 _CONTACT_ASK = _words(
     r"(?:call|text|txt|contact|reach|email|e-mail|message|dm|inbox|ring)\s+(?:me|us|now|on|at|to)"
     r"|send (?:me|us) (?:a )?(?:message|mail|text|dm)|reply with|customer (?:care|service|support)"
     r"|toll[- ]free|helpline|help ?desk number"
+    # premium-rate texting: a keyword to a short code ("txt win to 87121"), opting out by text
+    r"|(?:txt|text|send|reply|rply)\s+(?:[a-z0-9]+\s+){1,3}(?:to|on)\s+\d{4,6}"
+    r"|(?:reply|send|txt|text)\s+stop"
 )
 _MONEY_AMOUNT = re.compile(
     r"[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
     r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
+    r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b"
 )
 _MONEY_WORDS = _words(
     r"earn(?:ing|ings)?|income|profits?|cash|invest(?:ment|ing)?|bitcoin|crypto\w*|btc|forex"
     r"|loans?|casino|jackpot|prizes?|rewards?|winners?|giveaway|payout|paypal|make money"
     r"|work(?:ing)? from home|per day|per week|per hour|get paid|passive"
+    r"|you(?:'ve| have)? (?:won|been selected)|(?:you are|you're|u r|ur) (?:a )?winner"
 )
 _URGENCY = _words(
     r"urgent(?:ly)?|hurry|limited (?:time|offer|spots?)|act (?:now|fast)|last chance"
