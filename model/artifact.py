@@ -18,6 +18,8 @@ from model.classifier import SpamClassifier
 FORMAT = "commentguard-model/1"
 MODEL_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
+COMMENT_TYPE = "comment"
+"""The default comment type: judged at the global cutoffs, never at cutoffs of its own."""
 
 
 class ArtifactError(Exception):

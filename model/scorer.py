@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from model.artifact import Artifact, Cutoffs
+from model.artifact import COMMENT_TYPE, Artifact, Cutoffs
 from model.classifier import Reason
 from model.fast import CompiledClassifier, NotCompilable
 from model.text import without_post_links
@@ -56,7 +56,7 @@ class Scorer:
 
     def cutoffs_for(self, kind: str | None) -> Cutoffs:
         """Return the cutoffs of a comment type: its own if it has some, else the global ones."""
-        return self.by_type.get(kind or "comment", self.cutoffs)
+        return self.by_type.get(kind or COMMENT_TYPE, self.cutoffs)
 
     def check(
         self,

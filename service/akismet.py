@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from model.artifact import COMMENT_TYPE
 from model.classifier import Reason
 from model.scorer import Verdict
 from service.checks import check_comments
@@ -157,7 +158,7 @@ def submission(form: MultiDict[str, str], max_content: int) -> Submission:
         id=comment_id(form),
         content=form.get("comment_content", "")[:max_content],
         site=None,
-        type=form.get("comment_type", "")[:MAX_FIELD_CHARS] or "comment",
+        type=form.get("comment_type", "")[:MAX_FIELD_CHARS] or COMMENT_TYPE,
         author=author,
         post=post,
         created_at=form.get("comment_date_gmt", "")[:MAX_FIELD_CHARS] or None,

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from model.artifact import COMMENT_TYPE
 from service.errors import APIError
 from service.keys import Keys
 
@@ -173,7 +174,7 @@ class Item:
             "reasons": answer.get("reasons", []),
             "model_version": answer.get("model_version"),
             "content": comment.get("content", ""),
-            "type": comment.get("type", "comment"),
+            "type": comment.get("type", COMMENT_TYPE),
             "author": comment.get("author", {}),
             "post": comment.get("post", {}),
             "created_at": comment.get("created_at"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.artifact import Artifact, ArtifactError
+from model.artifact import COMMENT_TYPE, Artifact, ArtifactError
 from model.store import ModelStore
 from model.text import without_post_links
 from service.labels import Label, LabelLog
@@ -36,7 +36,7 @@ def to_examples(labels: Sequence[Label]) -> list[Example]:
             without_post_links(lab.text, lab.post_url or None),
             SPAM if lab.label == "spam" else HAM,
             f"site:{lab.site}#{i % PARTS}",
-            kind=lab.comment_type or "comment",
+            kind=lab.comment_type or COMMENT_TYPE,
         )
         for i, lab in enumerate(labels)
     ]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from model.artifact import COMMENT_TYPE
 from service.errors import APIError
 
 MAX_ID_CHARS = 200
@@ -115,7 +116,7 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
         id=comment_id,
         content=content,
         site=_optional(data, "site", f"{where}site"),
-        type=_optional(data, "type", f"{where}type") or "comment",
+        type=_optional(data, "type", f"{where}type") or COMMENT_TYPE,
         author=_object(data, "author", AUTHOR_FIELDS, where),
         post=_object(data, "post", POST_FIELDS, where),
         created_at=_optional(data, "created_at", f"{where}created_at"),

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from model.artifact import COMMENT_TYPE
 from model.text import normalise, without_post_links
 
 SHIPPED = Path(__file__).parent / "data"
@@ -35,7 +36,7 @@ class Example:
     label: int
     source: str
     weight: float = 1.0
-    kind: str = "comment"
+    kind: str = COMMENT_TYPE
     """The comment type (comment, trackback, pingback, contact-form, ...)."""
 
 

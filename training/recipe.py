@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from model.artifact import Cutoffs
+from model.artifact import COMMENT_TYPE, Cutoffs
 from model.classifier import Platt, SpamClassifier
 from model.features import build_pipeline
 from training.datasets import Example, dedupe
@@ -129,7 +129,7 @@ def _cutoffs_by_type(
     """
     kind_array = np.array(kinds)
     chosen = {}
-    for kind in sorted(set(kinds) - {"comment"}):
+    for kind in sorted(set(kinds) - {COMMENT_TYPE}):
         rows = kind_array == kind
         spam = int(labels[rows].sum())
         if rows.sum() >= TYPE_MIN_EXAMPLES and min(spam, rows.sum() - spam) >= TYPE_MIN_PER_CLASS:
