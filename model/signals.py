@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from model.text import URL
+from model.text import find_urls
 
 DATA = Path(__file__).parent / "data"
 
@@ -36,7 +36,7 @@ def shorteners() -> frozenset[str]:
 
 def link_domains(text: str) -> list[str]:
     """Return the host of each link in the text, without ``www.``."""
-    return _hosts(URL.findall(text))
+    return _hosts(find_urls(text))
 
 
 def _hosts(urls: Iterable[str]) -> list[str]:
@@ -55,6 +55,8 @@ def _words(pattern: str) -> re.Pattern[str]:
 # A number may end a sentence or touch a word ("call09061701461.", "0870443968ts&cs"), but
 # not run on into more digits or decimals.
 _PHONE = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().-]{7,18}\d(?!\d|\.\d)")
+# The digits and separators every phone number holds: a text without them has none.
+_PHONE_RUN = re.compile(r"\d[\d\s().-]{7,18}\d")
 _EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 _MESSENGER = _words(r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me")
 _CONTACT_ASK = _words(
@@ -65,10 +67,12 @@ _CONTACT_ASK = _words(
     r"|(?:txt|text|send|reply|rply)\s+(?:[a-z0-9]+\s+){1,3}(?:to|on)\s+\d{4,6}"
     r"|(?:reply|send|txt|text)\s+stop"
 )
+# Every amount starts with a currency sign or a digit; the lookahead lets the regex engine
+# skip ahead to those instead of trying each alternative at every character.
 _MONEY_AMOUNT = re.compile(
-    r"[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    r"(?=[$£€₹\d])(?:[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
     r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
-    r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b"
+    r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b)"
 )
 _MONEY_WORDS = _words(
     r"earn(?:ing|ings)?|income|profits?|cash|invest(?:ment|ing)?|bitcoin|crypto\w*|btc|forex"
@@ -111,12 +115,13 @@ _LEET = re.compile(r"\b[a-z]+[0134579@$][a-z]+\b")
 _LEET_COMMON = frozenset({"mp3", "mp4", "b2b", "p2p", "h264", "u2", "w3c"})
 _LATIN = re.compile(r"[a-z]")
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
-_SPLIT_DOMAIN = re.compile(
-    r"\b[a-z0-9-]{2,}\s*(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
-)
+_SPLIT_ENDING = r"(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
+_SPLIT_DOMAIN = re.compile(rf"\b[a-z0-9-]{{2,}}\s*{_SPLIT_ENDING}")
+# Its ending alone, rare, is looked for first: the full pattern tries every word.
+_SPLIT_DOMAIN_ENDING = re.compile(rf"(?=[\s.(\[]){_SPLIT_ENDING}")
 _WORD = re.compile(r"\w+")
 _TRACKING = re.compile(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=")
-_REPEAT_CHAR = re.compile(r"(.)\1{3,}")
+_REPEAT_CHAR = re.compile(r"(.)\1{3}")
 _REPEAT_PUNCT = re.compile(r"[!?$*]{3,}")
 
 
@@ -124,8 +129,9 @@ def _scaled(count: int, cap: int) -> float:
     return min(count, cap) / cap
 
 
-# The word lists start at a word boundary; one scan finds every place where any of them
-# matches, so a text is read once for all nine instead of once per list.
+# The word lists start at a word boundary, before a word character; one scan finds every
+# place where any of them matches, so a text is read once for all nine instead of once per
+# list, and the boundary is tested once per place instead of once per list.
 _WORD_LISTS = (
     _MESSENGER,
     _CONTACT_ASK,
@@ -137,7 +143,7 @@ _WORD_LISTS = (
     _CALL_TO_ACTION,
     _OFFER,
 )
-_ANY_WORD_LIST = re.compile("(?=" + "|".join(f"(?:{p.pattern})" for p in _WORD_LISTS) + ")")
+_ANY_WORD_LIST = re.compile(r"(?<!\w)(?=" + "|".join(f"(?:{p.pattern})" for p in _WORD_LISTS) + ")")
 _DIGIT = re.compile(r"\d")
 _LEET_CHAR = re.compile(r"[0134579@$]")
 
@@ -156,7 +162,7 @@ class Scan:
     @cached_property
     def urls(self) -> list[str]:
         """Return the links in the text."""
-        return URL.findall(self.text)
+        return find_urls(self.text)
 
     @cached_property
     def words(self) -> list[str]:
@@ -201,7 +207,7 @@ def _link_features(scan: Scan) -> list[float]:
 
 def _contact_features(scan: Scan) -> list[float]:
     text = scan.text
-    phones = _PHONE.findall(text) if scan.has_digit else []
+    phones = _PHONE.findall(text) if _PHONE_RUN.search(text) is not None else []
     return [
         float(any(sum(ch.isdigit() for ch in p) >= 9 for p in phones)),
         float("@" in text and _EMAIL.search(text) is not None),
@@ -240,7 +246,9 @@ def _obfuscation_features(scan: Scan) -> list[float]:
         float(_SPACED.search(text) is not None),
         _scaled(len(leet), 2),
         float(mixed),
-        float(_SPLIT_DOMAIN.search(text) is not None),
+        float(
+            _SPLIT_DOMAIN_ENDING.search(text) is not None and _SPLIT_DOMAIN.search(text) is not None
+        ),
     ]
 
 

@@ -7,7 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.features import normalise_all
-from model.signals import _WORD_LISTS, GROUPS, Scan, TextSignals
+from model.signals import (
+    _PHONE,
+    _PHONE_RUN,
+    _SPLIT_DOMAIN,
+    _SPLIT_DOMAIN_ENDING,
+    _WORD_LISTS,
+    GROUPS,
+    Scan,
+    TextSignals,
+)
 from training.corpus import shipped_examples
 
 
@@ -107,16 +116,24 @@ def test_unknown_group_is_refused() -> None:
         TextSignals("nope").fit([])
 
 
+# A pattern, and what is looked for first because every match of the pattern holds it.
+_GATES = [(_PHONE, _PHONE_RUN), (_SPLIT_DOMAIN, _SPLIT_DOMAIN_ENDING)]
+
+
 def _assert_scan_reads_like_each_pattern(text: str) -> None:
     scan = Scan(text)
     for pattern in _WORD_LISTS:
         assert scan.count(pattern) == len(pattern.findall(text)), pattern.pattern
         assert scan.found(pattern) == (pattern.search(text) is not None), pattern.pattern
+    for pattern, gate in _GATES:
+        if pattern.search(text) is not None:
+            assert gate.search(text) is not None, pattern.pattern
 
 
 def test_one_scan_counts_what_each_word_list_finds_on_the_shipped_texts() -> None:
     texts = normalise_all(e.text for e in shipped_examples())
     assert sum(bool(Scan(t).count(p)) for t in texts for p in _WORD_LISTS) > 1000
+    assert sum(p.search(t) is not None for t in texts for p, _ in _GATES) > 10
     for text in texts:
         _assert_scan_reads_like_each_pattern(text)
 
@@ -141,6 +158,12 @@ def test_one_scan_counts_what_each_word_list_finds_on_the_shipped_texts() -> Non
                 "$5",
                 "subscribe",
                 "don't miss",
+                "call 0800 123 4567",
+                "+44(0)20.7946.0958",
+                "site . com",
+                "shop(dot)net",
+                "x [dot] co",
+                "a. info",
             ]
         ),
         max_size=12,

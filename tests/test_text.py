@@ -1,7 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.text import extract_urls, normalise
+from model.text import URL, find_urls, normalise
+from training.corpus import shipped_examples
 
 
 def test_unescapes_html_and_strips_invisible_characters():
@@ -23,9 +24,17 @@ def test_platform_time_code_links_become_plain_time_codes():
     assert normalise(raw) == "2:19 best part"
 
 
-def test_extracts_urls_and_bare_domains():
-    text = "see www.foo.com/x and bit.ly/abc, or http://a.example/c."
-    assert extract_urls(text) == ["www.foo.com/x", "bit.ly/abc", "http://a.example/c"]
+def test_finds_urls_and_bare_domains():
+    text = "see www.foo.com/x and BIT.LY/abc, or http://a.example/c."
+    assert find_urls(text) == ["www.foo.com/x", "BIT.LY/abc,", "http://a.example/c."]
+    assert find_urls("no link here, just words. and a sentence") == []
+
+
+def test_finds_what_the_url_pattern_finds_in_every_shipped_text():
+    texts = [normalise(e.text) for e in shipped_examples()]
+    assert sum(bool(find_urls(t)) for t in texts) > 900
+    for text in texts:
+        assert find_urls(text) == URL.findall(text)
 
 
 @given(st.text())
@@ -36,6 +45,11 @@ def test_normalise_never_raises_and_is_idempotent_on_plain_text(text):
     assert "\ufeff" not in once and "\u200b" not in once
 
 
-@given(st.text())
-def test_extract_urls_never_raises(text):
-    assert isinstance(extract_urls(normalise(text)), list)
+@given(
+    st.lists(st.sampled_from(["http://", "www.", ".com", ".io", "a", "-", ".", "/", " "])).map(
+        "".join
+    )
+    | st.text()
+)
+def test_finds_what_the_url_pattern_finds_in_any_text(text):
+    assert find_urls(text) == URL.findall(text)
