@@ -49,6 +49,11 @@ def find_urls(text: str) -> list[str]:
     return URL.findall(text) if _URL_MARK.search(text) is not None else []
 
 
+def extract_urls(text: str) -> list[str]:
+    """Return the URLs and bare domains found in normalised text, in order."""
+    return [url.rstrip(".,;:!?") for url in find_urls(text)]
+
+
 # A link to the post the comment sits under (the video, the article) is not promotion: it
 # is taken out before scoring, given the post's URL. YouTube's short and long forms of one
 # video are the same post; any other URL is the same post when host and path match.

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.text import URL, find_urls, normalise
+from model.text import URL, extract_urls, find_urls, normalise
 from training.corpus import shipped_examples
 
 
@@ -28,6 +28,11 @@ def test_finds_urls_and_bare_domains():
     text = "see www.foo.com/x and BIT.LY/abc, or http://a.example/c."
     assert find_urls(text) == ["www.foo.com/x", "BIT.LY/abc,", "http://a.example/c."]
     assert find_urls("no link here, just words. and a sentence") == []
+
+
+def test_extracts_urls_and_bare_domains():
+    text = "see www.foo.com/x and bit.ly/abc, or http://a.example/c."
+    assert extract_urls(text) == ["www.foo.com/x", "bit.ly/abc", "http://a.example/c"]
 
 
 def test_finds_what_the_url_pattern_finds_in_every_shipped_text():
