@@ -7,16 +7,12 @@ import re
 import unicodedata
 
 # Zero-width and invisible formatting characters spammers use to split words.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"),
-    None,
-)
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 # Video platforms turn a typed time code ("2:19") into a link by themselves: the link is
 # the platform's, not the commenter's, so only the time code is kept.
 _TIMECODE_LINK = re.compile(r"<a\b[^>]{0,2000}>\s*(\d{1,2}(?::\d\d){1,2})\s*</a>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
-_SPACE = re.compile(r"\s+")
 _URL_ENDINGS = "com|net|org|info|biz|ru|xyz|top|ly|me|io|co"
 URL = re.compile(
     r"""(?:https?://|www\.)[^\s<>"'()\[\]]+"""
@@ -35,13 +31,19 @@ def normalise(text: str) -> str:
     Link targets inside ``href`` attributes are kept as words, because a hidden link is
     the spammer's payload.
     """
-    text = _TIMECODE_LINK.sub(r"\1", html.unescape(text))
-    hrefs = _HREF.findall(text)
-    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    # Most comments have no tag and no "=": the patterns that need one are not run on them.
+    tagged = "<" in text
+    if tagged:
+        text = _TIMECODE_LINK.sub(r"\1", text)
+    hrefs = _HREF.findall(text) if "=" in text else []
+    if tagged:
+        text = _TAG.sub(" ", text)
     if hrefs:
         text = f"{text} {' '.join(hrefs)}"
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    # str.split and the regex \s agree on what whitespace is (Py_UNICODE_ISSPACE).
+    return " ".join(text.split())
 
 
 def find_urls(text: str) -> list[str]:
@@ -70,7 +72,7 @@ def post_key(url: str) -> str | None:
     A YouTube video is its id, in any of YouTube's forms; another URL is its host (without
     ``www.``) and path, without scheme, query, fragment or trailing slash.
     """
-    url = html.unescape(url).translate(_INVISIBLE).strip().rstrip(".,;:!?")
+    url = _INVISIBLE.sub("", html.unescape(url)).strip().rstrip(".,;:!?")
     video = _YOUTUBE_VIDEO.search(url)
     if video:
         return f"youtube:{video.group(1)}"
