@@ -1,3 +1,5 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,6 +50,8 @@ def test_normalise_never_raises_and_is_idempotent_on_plain_text(text):
     assert isinstance(once, str)
     assert once == once.strip()
     assert "\ufeff" not in once and "\u200b" not in once
+    # every run of whitespace, of any kind, is one plain space
+    assert re.search(r"\s\s|[^\S ]", once) is None
 
 
 @given(
