@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +40,11 @@ def _digest(value: str) -> str:
 
 def _clip(p: float) -> float:
     return min(max(p, 1e-6), 1 - 1e-6)
+
+
+def _window_count(replies: Iterator[Any]) -> int:
+    """Read the replies of ZREMRANGEBYSCORE, ZADD, ZCARD, EXPIRE; return ZCARD's count."""
+    return int([next(replies) for _ in range(4)][2])
 
 
 def combine(score: float, log_odds: float) -> float:
@@ -78,12 +83,15 @@ class Signals:
     ) -> list[Verdict]:
         """Return the verdicts with fired signals folded into score, verdict and reasons.
 
-        ``cutoffs_for`` gives the cutoffs of a comment type (Scorer.cutoffs_for).
+        Every comment is recorded, and its earlier sightings counted, in one Redis round
+        trip for the whole batch. ``cutoffs_for`` gives the cutoffs of a comment type
+        (Scorer.cutoffs_for).
         """
-        now = time.time()
+        recorded = self._recorded_signals(site, comments, time.time())
         out = []
-        for comment, verdict in zip(comments, verdicts, strict=True):
-            fired = self.fire(site, comment, now)
+        for comment, verdict, seen in zip(comments, verdicts, recorded, strict=True):
+            fired = self._form_signals(comment) + self._author_url_signals(comment) + seen
+            fired.sort(key=lambda f: -abs(f.log_odds))
             score = combine(verdict.score, sum(f.log_odds for f in fired))
             adjusted = replace(
                 verdict,
@@ -93,12 +101,6 @@ class Signals:
             )
             out.append(adjusted)
         return out
-
-    def fire(self, site: str, comment: Comment, now: float) -> list[Fired]:
-        """Record the comment and return the signals it fires, strongest first."""
-        fired = self._form_signals(comment) + self._author_url_signals(comment)
-        fired += self._recorded_signals(site, comment, now)
-        return sorted(fired, key=lambda f: -abs(f.log_odds))
 
     def _form_signals(self, comment: Comment) -> list[Fired]:
         fired = []
@@ -132,8 +134,19 @@ class Signals:
             return []
         return [Fired("author_url", why, self.cfg["LOG_ODDS_AUTHOR_URL"])]
 
-    def _recorded_signals(self, site: str, comment: Comment, now: float) -> list[Fired]:
-        """Count earlier sightings and record this one, in one round trip."""
+    def _recorded_signals(
+        self, site: str, comments: Sequence[Comment], now: float
+    ) -> list[list[Fired]]:
+        """Count each comment's earlier sightings and record it, in one round trip for all."""
+        with self.redis.pipeline(transaction=True) as pipe:
+            reads = [self._record(pipe, site, comment, now) for comment in comments]
+            results = iter(pipe.execute())
+        return [read(results) for read in reads]
+
+    def _record(
+        self, pipe: Any, site: str, comment: Comment, now: float
+    ) -> Callable[[Iterator[Any]], list[Fired]]:
+        """Queue the commands that record one comment; return what reads their replies."""
         text = normalise(comment.content).lower()
         check_text = len(text) >= self.cfg["DUPLICATE_MIN_CHARS"]
         text_key = self.keys.signal_text(_digest(text))
@@ -149,64 +162,63 @@ class Signals:
             sources.append(("author", "author", self.keys.signal_burst("author", _digest(author))))
         member = f"{site}\x1f{comment.id}"
         history_key = self._history_key(site, comment)
-        with self.redis.pipeline(transaction=True) as pipe:
-            if check_text:
-                pipe.zremrangebyscore(text_key, "-inf", now - window)
-                pipe.zadd(text_key, {place: now})
-                pipe.zcard(text_key)
-                pipe.expire(text_key, int(window) + 1)
-            for _, _, key in sources:
-                pipe.zremrangebyscore(key, "-inf", now - burst_window)
-                pipe.zadd(key, {member: now})
-                pipe.zcard(key)
-                pipe.expire(key, int(burst_window) + 1)
-            if history_key:
-                pipe.hmget(history_key, "ham", "spam")
-            results = pipe.execute()
-        fired = []
-        step = 0
         if check_text:
-            others = int(results[2]) - 1
-            step = 4
-            if others >= self.cfg["DUPLICATE_MIN_POSTS"]:
-                fired.append(
-                    Fired(
-                        "duplicate_text",
-                        f"the same text was posted on {others} other posts or sites"
-                        f" within {window / 3600:g} h",
-                        self.cfg["LOG_ODDS_DUPLICATE"],
-                    )
-                )
-        for kind, who, _ in sources:
-            count = int(results[step + 2])
-            step += 4
-            if count >= self.cfg["BURST_MIN_COMMENTS"]:
-                fired.append(
-                    Fired(
-                        f"burst_{kind}",
-                        f"{count} comments from this {who} within {burst_window:g} s",
-                        self.cfg["LOG_ODDS_BURST"],
-                    )
-                )
+            pipe.zremrangebyscore(text_key, "-inf", now - window)
+            pipe.zadd(text_key, {place: now})
+            pipe.zcard(text_key)
+            pipe.expire(text_key, int(window) + 1)
+        for _, _, key in sources:
+            pipe.zremrangebyscore(key, "-inf", now - burst_window)
+            pipe.zadd(key, {member: now})
+            pipe.zcard(key)
+            pipe.expire(key, int(burst_window) + 1)
         if history_key:
-            ham, spam = (int(x or 0) for x in results[step])
-            if spam > 0:
-                fired.append(
-                    Fired(
-                        "author_spam",
-                        f"this author's earlier comments were spam ({spam})",
-                        self.cfg["LOG_ODDS_AUTHOR_SPAM"],
+            pipe.hmget(history_key, "ham", "spam")
+
+        def read(results: Iterator[Any]) -> list[Fired]:
+            fired = []
+            if check_text:
+                others = _window_count(results) - 1
+                if others >= self.cfg["DUPLICATE_MIN_POSTS"]:
+                    fired.append(
+                        Fired(
+                            "duplicate_text",
+                            f"the same text was posted on {others} other posts or sites"
+                            f" within {window / 3600:g} h",
+                            self.cfg["LOG_ODDS_DUPLICATE"],
+                        )
                     )
-                )
-            elif ham >= self.cfg["TRUSTED_AUTHOR_APPROVALS"]:
-                fired.append(
-                    Fired(
-                        "author_trusted",
-                        f"this author has {ham} approved comments and no spam",
-                        self.cfg["LOG_ODDS_AUTHOR_TRUSTED"],
+            for kind, who, _ in sources:
+                count = _window_count(results)
+                if count >= self.cfg["BURST_MIN_COMMENTS"]:
+                    fired.append(
+                        Fired(
+                            f"burst_{kind}",
+                            f"{count} comments from this {who} within {burst_window:g} s",
+                            self.cfg["LOG_ODDS_BURST"],
+                        )
                     )
-                )
-        return fired
+            if history_key:
+                ham, spam = (int(x or 0) for x in next(results))
+                if spam > 0:
+                    fired.append(
+                        Fired(
+                            "author_spam",
+                            f"this author's earlier comments were spam ({spam})",
+                            self.cfg["LOG_ODDS_AUTHOR_SPAM"],
+                        )
+                    )
+                elif ham >= self.cfg["TRUSTED_AUTHOR_APPROVALS"]:
+                    fired.append(
+                        Fired(
+                            "author_trusted",
+                            f"this author has {ham} approved comments and no spam",
+                            self.cfg["LOG_ODDS_AUTHOR_TRUSTED"],
+                        )
+                    )
+            return fired
+
+        return read
 
     @staticmethod
     def _author_id(comment: Comment) -> str:

@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 import pytest
+import redis
 
 from service.signals import combine
 
@@ -84,6 +85,34 @@ def test_burst_from_one_ip_fires(client: Any, auth: dict[str, str]) -> None:
     ]
     assert all("signal_burst_ip" not in codes(a) for a in answers[:4])
     assert "signal_burst_ip" in codes(answers[4])
+
+
+def test_a_batch_is_recorded_in_one_round_trip_and_in_order(
+    client: Any, auth: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each comment of a batch sees the ones before it, as if they came one by one."""
+    comments = [
+        {"id": f"c-{next(_ids)}", "content": f"{TEXT} ({n})", "author": {"ip": "198.51.100.7"}}
+        for n in range(5)
+    ] + [
+        {"id": f"c-{next(_ids)}", "content": TEXT + " again", "post": {"id": f"b{n}"}}
+        for n in range(3)
+    ]
+    executed = []
+    execute = redis.client.Pipeline.execute
+
+    def counted(pipe: redis.client.Pipeline, *args: Any, **kwargs: Any) -> Any:
+        if pipe.transaction:  # the save is a plain pipeline of the save-once script
+            executed.append(len(pipe.command_stack))
+        return execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    response = client.post("/v1/comments/check-batch", json={"comments": comments}, headers=auth)
+    assert response.status_code == 200, response.get_json()
+    answers = response.get_json()["results"]
+    assert len(executed) == 1 and executed[0] > len(comments) * 3
+    assert ["signal_burst_ip" in codes(a) for a in answers[:5]] == [False] * 4 + [True]
+    assert ["signal_duplicate_text" in codes(a) for a in answers[5:]] == [False, False, True]
 
 
 def test_comments_from_different_ips_are_no_burst(client: Any, auth: dict[str, str]) -> None:
