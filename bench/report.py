@@ -105,7 +105,11 @@ def render(r: dict[str, Any]) -> str:
         ],
         rows,
     )
-    out += ["Worker classes and counts, 16 connections:", ""]
+    out += [
+        "Worker classes and counts, 16 connections (the configured server's row is its run"
+        " above; each other server ran its own rounds):",
+        "",
+    ]
     out += _table(
         ["config", "floor req/s", "check req/s", "x floor", "x floor (CPU)", "check p99 ms"],
         [
