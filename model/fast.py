@@ -418,7 +418,10 @@ class CompiledClassifier:
         offsets = self.calibration.offsets(relevance, len(texts))
         if len(texts) < SMALL_BATCH:
             return np.array(
-                [self.probability(self.decision(t), o) for t, o in zip(texts, offsets.tolist(), strict=True)],
+                [
+                    self.probability(self.decision(t), o)
+                    for t, o in zip(texts, offsets.tolist(), strict=True)
+                ],
                 dtype=np.float64,
             )
         _, decisions = self._batch(texts)

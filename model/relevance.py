@@ -44,6 +44,8 @@ def on_topic(texts: Sequence[str], titles: Sequence[str | None] | None) -> np.nd
     if titles is None:
         return np.zeros(len(texts))
     return np.array(
-        [float(bool(title and content_words(text) & content_words(title)))
-         for text, title in zip(texts, titles, strict=True)]
+        [
+            float(bool(title and content_words(text) & content_words(title)))
+            for text, title in zip(texts, titles, strict=True)
+        ]
     )

@@ -202,8 +202,9 @@ def evaluate(
 def score(model_spec: str) -> None:
     """Read JSON Lines comments on stdin; write verdicts.
 
-    Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url"}, as the
-    check API takes them (a link to the post is not scored; a type may have its own cutoffs).
+    Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url", "title"},
+    as the check API takes them (a link to the post is not scored; a type may have its own
+    cutoffs; a comment sharing a content word with the post's title is on topic).
     """
     scorer = Scorer(_load_model(model_spec))
     for n, line in enumerate(sys.stdin, start=1):
@@ -218,7 +219,7 @@ def score(model_spec: str) -> None:
             raise click.ClickException(f"line {n}: needs a string `content` or `text`")
         post = row.get("post") if isinstance(row.get("post"), dict) else {}
         kind = row.get("type") if isinstance(row.get("type"), str) else None
-        v = scorer.check([text], [post.get("url")], [kind])[0]
+        v = scorer.check([text], [post.get("url")], [kind], [post.get("title")])[0]
         out = {
             "id": row.get("id"),
             "verdict": v.verdict,

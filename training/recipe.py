@@ -125,7 +125,7 @@ def train(
 
 
 def predict(classifier: SpamClassifier, examples: Sequence[Example]) -> np.ndarray:
-    """Return the calibrated probability of spam of each example, relevance to its title included."""
+    """Return the calibrated probability of spam of each example, on topic for its title or not."""
     texts = [e.text for e in examples]
     return classifier.predict_proba(texts, on_topic(texts, [e.title for e in examples]))
 
