@@ -34,14 +34,27 @@ def _describe(name: str, direction: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Platt:
-    """Sigmoid calibration of a decision value: P = 1 / (1 + exp(-(a * d + b)))."""
+    """Sigmoid calibration of a decision value: P = 1 / (1 + exp(-(a * d + b + r))).
+
+    ``r`` is the log-odds of the comment's relevance to its post (model/relevance.py):
+    ``on_topic`` when it shares a content word with the post's title, else 0. A model saved
+    before relevance existed has no ``on_topic`` in its pickle and reads it as 0.
+    """
 
     a: float
     b: float
+    on_topic: float = 0.0
 
-    def __call__(self, decision: np.ndarray) -> np.ndarray:
-        """Map decision values to calibrated probabilities."""
-        return 1.0 / (1.0 + np.exp(-(self.a * decision + self.b)))
+    def offsets(self, relevance: np.ndarray | None, n: int) -> np.ndarray:
+        """Return the relevance log-odds of ``n`` comments (model.relevance.on_topic)."""
+        if relevance is None:
+            return np.zeros(n)
+        return self.on_topic * np.asarray(relevance, dtype=np.float64)
+
+    def __call__(self, decision: np.ndarray, relevance: np.ndarray | None = None) -> np.ndarray:
+        """Map decision values (and relevance, if given) to calibrated probabilities."""
+        offsets = self.offsets(relevance, len(decision))
+        return 1.0 / (1.0 + np.exp(-(self.a * decision + self.b + offsets)))
 
 
 class SpamClassifier:
@@ -52,9 +65,14 @@ class SpamClassifier:
         self.calibration = calibration
         self.feature_names = pipeline.named_steps["features"].get_feature_names_out()
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the calibrated probability of spam for each text."""
-        return self.calibration(self.pipeline.decision_function(list(texts)))
+    def predict_proba(
+        self, texts: Sequence[str], relevance: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the calibrated probability of spam for each text.
+
+        ``relevance`` says which texts are on topic for their post (model.relevance.on_topic).
+        """
+        return self.calibration(self.pipeline.decision_function(list(texts)), relevance)
 
     def explain(self, text: str, limit: int = 3) -> list[Reason]:
         """Return the features that pushed this text's score most, strongest first.

@@ -359,6 +359,7 @@ class CompiledClassifier:
             raise NotCompilable("the classifier is not a fitted binary linear model")
         coef = np.asarray(coef[0], dtype=np.float64)
         self.intercept = float(linear.intercept_[0])
+        self.calibration = classifier.calibration
         self.platt_a = classifier.calibration.a
         self.platt_b = classifier.calibration.b
         self.feature_names = classifier.feature_names
@@ -406,20 +407,34 @@ class CompiledClassifier:
         (prepared,) = self._prepare([text])
         return self.intercept + sum(b.contributions(prepared, out) for b in self.blocks)
 
-    def probability(self, decision: float) -> float:
-        """Return the calibrated probability of a decision value."""
-        return float(expit(self.platt_a * decision + self.platt_b))
+    def probability(self, decision: float, offset: float = 0.0) -> float:
+        """Return the calibrated probability of a decision value (plus relevance log-odds)."""
+        return float(expit(self.platt_a * decision + self.platt_b + offset))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Return the calibrated probability of spam for each text."""
+    def predict_proba(
+        self, texts: Sequence[str], relevance: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the calibrated probability of spam for each text.
+
+        ``relevance`` says which texts are on topic for their post (model.relevance.on_topic).
+        """
+        offsets = self.calibration.offsets(relevance, len(texts))
         if len(texts) < SMALL_BATCH:
-            return np.array([self.probability(self.decision(t)) for t in texts], dtype=np.float64)
+            return np.array(
+                [
+                    self.probability(self.decision(t), o)
+                    for t, o in zip(texts, offsets.tolist(), strict=True)
+                ],
+                dtype=np.float64,
+            )
         _, decisions = self._batch(texts)
-        return self._probabilities(decisions)
+        return self._probabilities(decisions, offsets)
 
-    def _probabilities(self, decisions: np.ndarray) -> np.ndarray:
+    def _probabilities(self, decisions: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Return the calibrated probabilities of decision values."""
-        return np.asarray(expit(self.platt_a * decisions + self.platt_b), dtype=np.float64)
+        return np.asarray(
+            expit(self.platt_a * decisions + self.platt_b + offsets), dtype=np.float64
+        )
 
     def _batch(self, texts: Sequence[str]) -> tuple[list[Shares], np.ndarray]:
         """Return every block's shares and the decision values of a batch of texts."""
@@ -427,24 +442,33 @@ class CompiledClassifier:
         found = [b.batch(prepared) for b in self.blocks]
         return found, self.intercept + sum((f.totals() for f in found), np.zeros(len(texts)))
 
-    def assess(self, text: str, limit: int = 3) -> Assessment:
-        """Return the probability and the reasons, as SpamClassifier.explain gives them."""
+    def assess(self, text: str, limit: int = 3, offset: float = 0.0) -> Assessment:
+        """Return the probability and the reasons, as SpamClassifier.explain gives them.
+
+        ``offset`` is the text's relevance log-odds (Platt.offsets): it moves the probability,
+        not the reasons, which are the text's.
+        """
         row = _Row()
         decision = self.decision(text, row)
         sign = 1.0 if decision >= 0 else -1.0
-        return Assessment(self.probability(decision), self._reasons(*row.arrays(), sign, limit))
+        return Assessment(
+            self.probability(decision, offset), self._reasons(*row.arrays(), sign, limit)
+        )
 
-    def assess_many(self, texts: Sequence[str], limit: int = 3) -> list[Assessment]:
+    def assess_many(
+        self, texts: Sequence[str], limit: int = 3, relevance: np.ndarray | None = None
+    ) -> list[Assessment]:
         """Return the probability and the reasons of each text, scored in one batch."""
+        offsets = self.calibration.offsets(relevance, len(texts))
         if len(texts) < SMALL_BATCH:
-            return [self.assess(t, limit) for t in texts]
+            return [self.assess(t, limit, o) for t, o in zip(texts, offsets.tolist(), strict=True)]
         found, decisions = self._batch(texts)
         rows = np.concatenate([f.rows for f in found])
         order = np.argsort(rows, kind="stable")
         starts = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
         columns = np.concatenate([f.columns for f in found])[order]
         shares = np.concatenate([f.shares for f in found])[order]
-        probabilities = self._probabilities(decisions).tolist()
+        probabilities = self._probabilities(decisions, offsets).tolist()
         assessments = []
         for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
             a, b = starts[k], starts[k + 1]

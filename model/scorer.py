@@ -6,9 +6,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from scipy.special import expit, logit
+
 from model.artifact import COMMENT_TYPE, Artifact, Cutoffs
 from model.classifier import Reason
 from model.fast import CompiledClassifier, NotCompilable
+from model.relevance import on_topic, shared_words
 from model.text import without_post_links
 
 log = logging.getLogger(__name__)
@@ -63,28 +66,43 @@ class Scorer:
         texts: Sequence[str],
         post_urls: Sequence[str | None] | None = None,
         kinds: Sequence[str | None] | None = None,
+        titles: Sequence[str | None] | None = None,
     ) -> list[Verdict]:
         """Return a verdict for each text, scored in one batch.
 
         ``post_urls`` are the URLs of the posts the comments sit under (None where unknown):
         a link to its own post is taken out of a comment before scoring, as in training.
         ``kinds`` are the comment types (None: a plain comment), which choose the cutoffs.
+        ``titles`` are the posts' titles (None where unknown): the comment's relevance to
+        its post moves the score, and is a reason where it changed the verdict.
         """
         if post_urls is not None:
             texts = [without_post_links(t, url) for t, url in zip(texts, post_urls, strict=True)]
         cutoffs = [self.cutoffs_for(k) for k in (kinds or [None] * len(texts))]
+        related = on_topic(texts, titles) if titles is not None else None
+        offsets = self.artifact.classifier.calibration.offsets(related, len(texts)).tolist()
         if self.compiled is not None:
-            assessed = self.compiled.assess_many(texts, self.reasons)
-            return [
-                Verdict(a.score, c.verdict(a.score), a.reasons)
-                for a, c in zip(assessed, cutoffs, strict=True)
+            assessed = [
+                (a.score, a.reasons)
+                for a in self.compiled.assess_many(texts, self.reasons, related)
             ]
-        scores = self.artifact.classifier.predict_proba(texts)
-        return [
-            Verdict(
-                score=float(s),
-                verdict=c.verdict(float(s)),
-                reasons=self.artifact.classifier.explain(t, self.reasons),
-            )
-            for t, s, c in zip(texts, scores, cutoffs, strict=True)
-        ]
+        else:
+            classifier = self.artifact.classifier
+            assessed = [
+                (float(s), classifier.explain(t, self.reasons))
+                for t, s in zip(texts, classifier.predict_proba(texts, related), strict=True)
+            ]
+        verdicts = []
+        for i, ((score, reasons), c) in enumerate(zip(assessed, cutoffs, strict=True)):
+            verdict = c.verdict(score)
+            if offsets[i] and c.verdict(float(expit(logit(score) - offsets[i]))) != verdict:
+                title = titles[i] if titles is not None else None
+                reasons = [_relevance_reason(texts[i], title, offsets[i]), *reasons]
+            verdicts.append(Verdict(score, verdict, reasons))
+        return verdicts
+
+
+def _relevance_reason(text: str, title: str | None, offset: float) -> Reason:
+    """Return the reason naming the words the comment shares with its post's title."""
+    words = ", ".join(shared_words(text, title))
+    return Reason("relevance_on_topic", f'shares the words "{words}" with the post title', offset)

@@ -53,6 +53,7 @@ def check_comments(
             [c.content for c in to_score],
             [c.post.get("url") for c in to_score],
             [c.type for c in to_score],
+            [c.post.get("title") for c in to_score],
         )
         scored = signals.apply(site, to_score, scored, scorer.cutoffs_for)
         version = scorer.version

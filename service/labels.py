@@ -25,6 +25,8 @@ class Label:
     """The URL of the post the comment sits under, when the platform sent it."""
     comment_type: str = ""
     """The comment type (comment, trackback, contact-form, ...), when known."""
+    post_title: str = ""
+    """The title of the post the comment sits under, when the platform sent it."""
 
 
 RETRACTED = "retracted"
@@ -48,6 +50,7 @@ class LabelLog:
         client: Any = None,
         post_url: str = "",
         comment_type: str = "",
+        post_title: str = "",
     ) -> Any:
         """Append a label (``spam`` or ``ham``); pass a pipeline as ``client`` to batch it."""
         if label not in ("spam", "ham"):
@@ -61,6 +64,7 @@ class LabelLog:
             "at": f"{time.time():.6f}",
             "post_url": post_url,
             "type": comment_type,
+            "post_title": post_title,
         }
         return (client or self.redis).xadd(self.keys.labels_stream(), fields)
 
@@ -83,5 +87,6 @@ class LabelLog:
                 float(f["at"]),
                 f.get("post_url", ""),
                 f.get("type", ""),
+                f.get("post_title", ""),
             )
         return list(newest.values())

@@ -82,6 +82,7 @@ if ARGV[9] == '1' then
   local post = type(comment.post) == 'table' and comment.post or {}
   redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
     'text', text(comment.content), 'post_url', text(post.url), 'type', text(comment.type),
+    'post_title', text(post.title),
     'source', 'moderator:' .. ARGV[3], 'at', now)
 end
 return {'ok', now}

@@ -39,6 +39,7 @@ class Recheck:
             [c.get("content", "") for c in comments],
             [(c.get("post") or {}).get("url") for c in comments],
             [c.get("type") for c in comments],
+            [(c.get("post") or {}).get("title") for c in comments],
         )
         return [Rescored(i, v.verdict, v.score) for i, v in zip(items, verdicts, strict=True)]
 

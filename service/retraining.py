@@ -29,7 +29,8 @@ def to_examples(labels: Sequence[Label]) -> list[Example]:
 
     A site's labels are what the model must learn, not a comment section to hold out whole:
     like a pooled corpus they are dealt into PARTS sources, so every cross-validation fold
-    trains on most of them. A link to the label's own post is taken out, as in scoring.
+    trains on most of them. A link to the label's own post is taken out, as in scoring, and
+    the post's title is kept for relevance.
     """
     return [
         Example(
@@ -37,6 +38,7 @@ def to_examples(labels: Sequence[Label]) -> list[Example]:
             SPAM if lab.label == "spam" else HAM,
             f"site:{lab.site}#{i % PARTS}",
             kind=lab.comment_type or COMMENT_TYPE,
+            title=lab.post_title or None,
         )
         for i, lab in enumerate(labels)
     ]

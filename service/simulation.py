@@ -106,18 +106,26 @@ def simulate(
             comment_id = f"sim-{n}"
             response = client.post(
                 "/v1/comments/check",
-                json={"id": comment_id, "content": example.text},
+                json={"id": comment_id, "content": example.text}
+                | ({"post": {"title": example.title}} if example.title else {}),
                 headers=headers,
             )
             answer = response.get_json()
             if response.status_code != 200:
                 raise RuntimeError(f"comment {n}: {response.status_code} {answer}")
-            baseline = initial.check([example.text])[0].verdict
+            baseline = initial.check([example.text], titles=[example.title])[0].verdict
             blocks[-1].add(answer["verdict"], baseline, example.label)
             if answer["verdict"] == "unsure":
                 # The simulated moderator answers every held comment with its true label.
                 label = "spam" if example.label == SPAM else "ham"
-                label_log.add(SITE, comment_id, label, example.text, "simulate")
+                label_log.add(
+                    SITE,
+                    comment_id,
+                    label,
+                    example.text,
+                    "simulate",
+                    post_title=example.title or "",
+                )
                 collected += 1
                 since_retrain += 1
             if since_retrain >= every and n + 1 < len(stream):

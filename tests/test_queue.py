@@ -300,10 +300,10 @@ def test_a_claim_takes_only_expired_leases_among_live_ones(
     assert queue.counts() == {"pending": 0, "claimed": 3}
 
 
-def test_a_label_keeps_the_post_url_and_trains_without_the_link_to_its_post(
+def test_a_label_keeps_the_post_url_and_title_and_trains_without_the_link_to_its_post(
     redis_client: redis.Redis, queue: ReviewQueue
 ) -> None:
-    post = {"id": "p-9", "url": "https://blog.example.com/2024/harbour/"}
+    post = {"id": "p-9", "url": "https://blog.example.com/2024/harbour/", "title": "The harbour"}
     text = "see blog.example.com/2024/harbour and cheap-pills.example"
     answer = {"id": "c-9", "verdict": "unsure", "score": 0.5, "reasons": [], "model_version": "m"}
     CommentStore(redis_client, KEYS).save_once(SITE, comment("c-9", text, post=post), answer)
@@ -311,5 +311,7 @@ def test_a_label_keeps_the_post_url_and_trains_without_the_link_to_its_post(
     queue.decide(item.review_id, "spam", "alice")
     [label] = LabelLog(redis_client, KEYS).latest()
     assert (label.text, label.post_url, label.comment_type) == (text, post["url"], "comment")
+    assert label.post_title == "The harbour"
     [example] = to_examples([label])
     assert (example.text, example.kind) == ("see  and cheap-pills.example", "comment")
+    assert example.title == "The harbour"

@@ -22,6 +22,7 @@ from model.store import ModelStore
 from training.datasets import DatasetError, Example, data_files, read_file
 from training.metrics import evaluate as evaluate_scores
 from training.probes import run_probes, verdicts
+from training.recipe import predict
 from training.recipe import train as train_model
 
 PRINTED = (
@@ -108,7 +109,7 @@ def _lovo(paths: tuple[Path, ...], build: Callable[[], Pipeline]) -> dict[str, A
     for held in files:
         trained = train_model([e for f in files if f != held for e in read_file(f)], build=build)
         test = read_file(held)
-        scores = trained.classifier.predict_proba([e.text for e in test])
+        scores = predict(trained.classifier, test)
         per_file[held.name] = evaluate_scores(
             np.array([e.label for e in test]), scores, trained.cutoffs
         )
@@ -180,7 +181,7 @@ def evaluate(
     else:
         artifact = _load_model(model_spec)
         test = examples_of(paths)
-        scores = artifact.classifier.predict_proba([e.text for e in test])
+        scores = predict(artifact.classifier, test)
         result = {
             "protocol": "holdout",
             "model_version": artifact.version,
@@ -201,8 +202,9 @@ def evaluate(
 def score(model_spec: str) -> None:
     """Read JSON Lines comments on stdin; write verdicts.
 
-    Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url"}, as the
-    check API takes them (a link to the post is not scored; a type may have its own cutoffs).
+    Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url", "title"},
+    as the check API takes them (a link to the post is not scored; a type may have its own
+    cutoffs; a comment sharing a content word with the post's title is on topic).
     """
     scorer = Scorer(_load_model(model_spec))
     for n, line in enumerate(sys.stdin, start=1):
@@ -217,7 +219,7 @@ def score(model_spec: str) -> None:
             raise click.ClickException(f"line {n}: needs a string `content` or `text`")
         post = row.get("post") if isinstance(row.get("post"), dict) else {}
         kind = row.get("type") if isinstance(row.get("type"), str) else None
-        v = scorer.check([text], [post.get("url")], [kind])[0]
+        v = scorer.check([text], [post.get("url")], [kind], [post.get("title")])[0]
         out = {
             "id": row.get("id"),
             "verdict": v.verdict,

@@ -22,6 +22,13 @@ POST_URLS = {
     "Youtube03-LMFAO.csv": "https://www.youtube.com/watch?v=KQ6zr6kCPj8",
     "Youtube04-Eminem.csv": "https://www.youtube.com/watch?v=uelHwf8o7_U",
 }
+# The titles of those videos (training/data/README.md): a comment's relevance to its post.
+POST_TITLES = {
+    "Youtube01-Psy.csv": "PSY – Gangnam Style",
+    "Youtube02-KatyPerry.csv": "Katy Perry – Roar",
+    "Youtube03-LMFAO.csv": "LMFAO – Party Rock Anthem",
+    "Youtube04-Eminem.csv": "Eminem – Love the Way You Lie",
+}
 
 
 class DatasetError(Exception):
@@ -38,6 +45,8 @@ class Example:
     weight: float = 1.0
     kind: str = COMMENT_TYPE
     """The comment type (comment, trackback, pingback, contact-form, ...)."""
+    title: str | None = None
+    """The title of the post the comment sits under, when known."""
 
 
 def _label(value: object, where: str) -> int:
@@ -52,16 +61,18 @@ def read_csv(path: Path) -> Iterator[Example]:
     """Yield the rows of a TubeSpam CSV (COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS).
 
     Only CONTENT is read: AUTHOR and DATE leak the label in these files. A shipped file's
-    links to its own video are taken out (POST_URLS).
+    links to its own video are taken out (POST_URLS), and its video's title is kept
+    (POST_TITLES).
     """
     post_url = POST_URLS.get(path.name)
+    title = POST_TITLES.get(path.name)
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or not {"CONTENT", "CLASS"} <= set(reader.fieldnames):
             raise DatasetError(f"{path}: expected a TubeSpam CSV with CONTENT and CLASS columns")
         for n, row in enumerate(reader, start=2):
             text = without_post_links(row["CONTENT"], post_url)
-            yield Example(text, _label(row["CLASS"], f"{path}:{n}"), path.name)
+            yield Example(text, _label(row["CLASS"], f"{path}:{n}"), path.name, title=title)
 
 
 def read_jsonl(path: Path, label: int | None = None) -> Iterator[Example]:

@@ -21,7 +21,7 @@ from model.features import build_pipeline
 from training.corpus import CORPORA, youtube_examples
 from training.datasets import HAM, SPAM, Example
 from training.metrics import evaluate
-from training.recipe import train
+from training.recipe import predict, train
 
 PROBE_SEED = 20240601
 NEWS_HELD = 1000
@@ -74,7 +74,7 @@ def mix(corpora: dict[str, list[Example]]) -> list[Example]:
 
 
 def _scored(trained: Any, test: Sequence[Example]) -> dict[str, Any]:
-    scores = trained.classifier.predict_proba([e.text for e in test])
+    scores = predict(trained.classifier, test)
     return evaluate(np.array([e.label for e in test]), scores, trained.cutoffs)
 
 

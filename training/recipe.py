@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import log_expit
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -16,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from model.artifact import COMMENT_TYPE, Cutoffs
 from model.classifier import Platt, SpamClassifier
 from model.features import build_pipeline
+from model.relevance import on_topic, titled
 from training.datasets import Example, dedupe
 from training.metrics import choose_cutoffs, evaluate
 
@@ -25,6 +28,9 @@ FOLDS = 5
 # SpamBayes wait for about 200 before trusting what was learnt).
 TYPE_MIN_EXAMPLES = 200
 TYPE_MIN_PER_CLASS = 20
+# The prior of the relevance log-odds: normal with this standard deviation, so relevance
+# learnt from few titled comments gets a small weight rather than an extreme one.
+RELEVANCE_PRIOR_SD = 2.0
 
 
 @dataclass
@@ -98,10 +104,9 @@ def train(
         features, labels, groups, weights, seed, pipeline.steps[-1][1]
     )
     pipeline.steps[-1] = (pipeline.steps[-1][0], classifier)
-    platt_fit = LogisticRegression(C=1e6).fit(
-        decisions.reshape(-1, 1), labels, sample_weight=weights
-    )
-    calibration = Platt(a=float(platt_fit.coef_[0, 0]), b=float(platt_fit.intercept_[0]))
+    titles = [e.title for e in unique]
+    related = on_topic(texts, titles)
+    calibration = _calibrate(decisions, labels, weights, related, titled(titles))
     scores = calibration(decisions)
     cutoffs = choose_cutoffs(labels, scores, weights)
     validation = evaluate(labels, scores, cutoffs)
@@ -117,6 +122,49 @@ def train(
         "sources": dict(Counter(groups)),
     }
     return TrainedModel(SpamClassifier(pipeline, calibration), cutoffs, validation, counts, by_type)
+
+
+def predict(classifier: SpamClassifier, examples: Sequence[Example]) -> np.ndarray:
+    """Return the calibrated probability of spam of each example, on topic for its title or not."""
+    texts = [e.text for e in examples]
+    return classifier.predict_proba(texts, on_topic(texts, [e.title for e in examples]))
+
+
+def _calibrate(
+    decisions: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    related: np.ndarray,
+    has_title: np.ndarray,
+) -> Platt:
+    """Fit Platt's sigmoid on every comment, then the log-odds of being on topic on top.
+
+    The sigmoid is fitted as before on all out-of-fold values, so a comment without a title
+    is scored exactly as without relevance. On the comments with a title, with the sigmoid's
+    logit held fixed (an offset), a logistic regression with a normal prior fits two terms:
+    one for every titled comment, one for an on-topic comment. Only the second is kept: the
+    first says how the titled comments (in the shipped data, YouTube's) differ from the rest
+    of the mix, not how relevance does, and would push every titled comment off topic.
+    """
+    platt_fit = LogisticRegression(C=1e6).fit(
+        decisions.reshape(-1, 1), labels, sample_weight=weights
+    )
+    a, b = float(platt_fit.coef_[0, 0]), float(platt_fit.intercept_[0])
+    rows = has_title
+    if not related[rows].any() or related[rows].all():
+        return Platt(a, b)
+    x = np.column_stack([np.ones(rows.sum()), related[rows]])
+    y, w, base = labels[rows], weights[rows], a * decisions[rows] + b
+
+    def loss(terms: np.ndarray) -> tuple[float, np.ndarray]:
+        z = base + x @ terms
+        nll = -np.sum(w * (y * log_expit(z) + (1 - y) * log_expit(-z)))
+        residual = w * (np.exp(log_expit(z)) - y)
+        prior = RELEVANCE_PRIOR_SD**2
+        return float(nll + terms @ terms / (2 * prior)), x.T @ residual + terms / prior
+
+    fitted = minimize(loss, np.zeros(2), jac=True, method="L-BFGS-B")
+    return Platt(a, b, on_topic=float(fitted.x[1]))
 
 
 def _cutoffs_by_type(

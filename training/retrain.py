@@ -17,7 +17,7 @@ from model.artifact import Artifact, save
 from model.store import ModelStore
 from training.datasets import Example
 from training.gate import GateResult, GateSplit, compare, split
-from training.recipe import TrainedModel, train
+from training.recipe import TrainedModel, predict, train
 from training.report import Scored, write_run_report
 
 
@@ -115,14 +115,13 @@ def run(
         trained = train(parts.train, seed=config.seed, progress=phases.note)
     with phases.phase("gate"):
         truth = np.array([e.label for e in parts.gate])
-        texts = [e.text for e in parts.gate]
-        candidate = Scored("candidate", trained.classifier.predict_proba(texts), trained.cutoffs)
+        candidate = Scored("candidate", predict(trained.classifier, parts.gate), trained.cutoffs)
         models = [candidate]
         if current is not None:
             models.append(
                 Scored(
                     f"current {current.version}",
-                    current.classifier.predict_proba(texts),
+                    predict(current.classifier, parts.gate),
                     current.cutoffs,
                 )
             )
