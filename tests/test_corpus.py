@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from model.artifact import COMMENT_TYPE
 from training.corpus import CORPORA, corpus, shipped_examples, youtube_examples
 from training.datasets import HAM, SPAM, DatasetError, read_jsonl, read_sms
 from training.probes import NEWS_HELD, TARGETS, Target, split_off, verdicts
@@ -73,6 +75,24 @@ def test_read_jsonl_takes_the_class_of_a_one_class_corpus(tmp_path: Path) -> Non
     assert [e.label for e in read_jsonl(path, label=SPAM)] == [SPAM]
     with pytest.raises(DatasetError, match="label"):
         list(read_jsonl(path))
+
+
+def test_read_jsonl_takes_type_post_url_and_title_as_the_check_api_does(tmp_path: Path) -> None:
+    path = tmp_path / "site.jsonl"
+    rows = [
+        {
+            "content": "nice, see https://blog.example/p/7 and http://pills.example",
+            "label": "ham",
+            "type": "trackback",
+            "post": {"url": "https://blog.example/p/7", "title": "Harbour zoning"},
+        },
+        {"text": "plain", "label": 1, "post": "not an object", "type": 3},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    titled, plain = read_jsonl(path)
+    assert "blog.example" not in titled.text and "pills.example" in titled.text
+    assert (titled.kind, titled.title) == ("trackback", "Harbour zoning")
+    assert (plain.text, plain.kind, plain.title) == ("plain", COMMENT_TYPE, None)
 
 
 def test_targets_are_checked_in_the_right_direction() -> None:

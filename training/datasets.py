@@ -78,7 +78,9 @@ def read_csv(path: Path) -> Iterator[Example]:
 def read_jsonl(path: Path, label: int | None = None) -> Iterator[Example]:
     """Yield the lines of a JSON Lines file with ``text`` or ``content`` and ``label``.
 
-    A corpus of one class has no ``label`` field: pass the class as ``label``.
+    A corpus of one class has no ``label`` field: pass the class as ``label``. Optional, as
+    the check API takes them: ``type``, and ``post`` with ``url`` (a link to the post is
+    taken out of the text) and ``title`` (the comment's relevance to its post).
     """
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, start=1):
@@ -95,7 +97,16 @@ def read_jsonl(path: Path, label: int | None = None) -> Iterator[Example]:
                 label_here = _label(row["label"], f"{path}:{n}")
             else:
                 label_here = HAM if label is None else label
-            yield Example(text, label_here, path.name)
+            post = row.get("post") if isinstance(row.get("post"), dict) else {}
+            url, title = post.get("url"), post.get("title")
+            kind = row.get("type")
+            yield Example(
+                without_post_links(text, url if isinstance(url, str) else None),
+                label_here,
+                path.name,
+                kind=kind if isinstance(kind, str) and kind else COMMENT_TYPE,
+                title=title if isinstance(title, str) else None,
+            )
 
 
 def read_sms(path: Path) -> Iterator[Example]:
