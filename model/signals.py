@@ -70,7 +70,8 @@ _CONTACT_ASK = _words(
 # Every amount starts with a currency sign or a digit; the lookahead lets the regex engine
 # skip ahead to those instead of trying each alternative at every character.
 _MONEY_AMOUNT = re.compile(
-    r"(?=[$£€₹\d])(?:[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    r"(?=[$£€₹\d])"
+    r"(?:[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
     r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
     r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b)"
 )
