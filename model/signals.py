@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from model.prefilter import Prefilter
 from model.text import find_urls
 
 DATA = Path(__file__).parent / "data"
@@ -55,8 +56,6 @@ def _words(pattern: str) -> re.Pattern[str]:
 # A number may end a sentence or touch a word ("call09061701461.", "0870443968ts&cs"), but
 # not run on into more digits or decimals.
 _PHONE = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().-]{7,18}\d(?!\d|\.\d)")
-# The digits and separators every phone number holds: a text without them has none.
-_PHONE_RUN = re.compile(r"\d[\d\s().-]{7,18}\d")
 _EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 _MESSENGER = _words(r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me")
 _CONTACT_ASK = _words(
@@ -67,13 +66,10 @@ _CONTACT_ASK = _words(
     r"|(?:txt|text|send|reply|rply)\s+(?:[a-z0-9]+\s+){1,3}(?:to|on)\s+\d{4,6}"
     r"|(?:reply|send|txt|text)\s+stop"
 )
-# Every amount starts with a currency sign or a digit; the lookahead lets the regex engine
-# skip ahead to those instead of trying each alternative at every character.
 _MONEY_AMOUNT = re.compile(
-    r"(?=[$£€₹\d])"
-    r"(?:[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    r"[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
     r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
-    r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b)"
+    r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b"
 )
 _MONEY_WORDS = _words(
     r"earn(?:ing|ings)?|income|profits?|cash|invest(?:ment|ing)?|bitcoin|crypto\w*|btc|forex"
@@ -116,10 +112,9 @@ _LEET = re.compile(r"\b[a-z]+[0134579@$][a-z]+\b")
 _LEET_COMMON = frozenset({"mp3", "mp4", "b2b", "p2p", "h264", "u2", "w3c"})
 _LATIN = re.compile(r"[a-z]")
 _OTHER_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
-_SPLIT_ENDING = r"(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
-_SPLIT_DOMAIN = re.compile(rf"\b[a-z0-9-]{{2,}}\s*{_SPLIT_ENDING}")
-# Its ending alone, rare, is looked for first: the full pattern tries every word.
-_SPLIT_DOMAIN_ENDING = re.compile(rf"(?=[\s.(\[]){_SPLIT_ENDING}")
+_SPLIT_DOMAIN = re.compile(
+    r"\b[a-z0-9-]{2,}\s*(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
+)
 _WORD = re.compile(r"\w+")
 _TRACKING = re.compile(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=")
 _REPEAT_CHAR = re.compile(r"(.)\1{3}")
@@ -130,9 +125,6 @@ def _scaled(count: int, cap: int) -> float:
     return min(count, cap) / cap
 
 
-# The word lists start at a word boundary, before a word character; one scan finds every
-# place where any of them matches, so a text is read once for all nine instead of once per
-# list, and the boundary is tested once per place instead of once per list.
 _WORD_LISTS = (
     _MESSENGER,
     _CONTACT_ASK,
@@ -144,21 +136,31 @@ _WORD_LISTS = (
     _CALL_TO_ACTION,
     _OFFER,
 )
-_ANY_WORD_LIST = re.compile(r"(?<!\w)(?=" + "|".join(f"(?:{p.pattern})" for p in _WORD_LISTS) + ")")
-_DIGIT = re.compile(r"\d")
-_LEET_CHAR = re.compile(r"[0134579@$]")
+# The patterns a scan runs only where RE2 says they may match (model/prefilter.py): most
+# comments hold none of them, and are then read once instead of once per pattern.
+PREFILTERED = (
+    *_WORD_LISTS,
+    _PHONE,
+    _EMAIL,
+    _MONEY_AMOUNT,
+    _SPACED,
+    _LEET,
+    _SPLIT_DOMAIN,
+    _REPEAT_PUNCT,
+)
+_PREFILTER = Prefilter(PREFILTERED)
 
 
 class Scan:
     """One normalised text, with what several feature groups read from it computed once.
 
-    Counts and tests give what ``findall`` and ``search`` of each pattern give; the scan
-    only skips work that cannot match (no digit, no ``@``, no other alphabet).
+    ``findall``, ``count`` and ``found`` give what the pattern's own ``findall`` and
+    ``search`` give; a prefiltered pattern is run only if RE2 says it may match.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.has_digit = _DIGIT.search(text) is not None
+        self._may = _PREFILTER.may_match(text)
 
     @cached_property
     def urls(self) -> list[str]:
@@ -170,28 +172,21 @@ class Scan:
         """Return the words of the text."""
         return _WORD.findall(self.text)
 
-    @cached_property
-    def _word_lists(self) -> dict[re.Pattern[str], list[tuple[int, int]]]:
-        """Return, per word list, the span of its match at each place one starts."""
-        spans: dict[re.Pattern[str], list[tuple[int, int]]] = {}
-        for place in _ANY_WORD_LIST.finditer(self.text):
-            for pattern in _WORD_LISTS:
-                match = pattern.match(self.text, place.start())
-                if match is not None:
-                    spans.setdefault(pattern, []).append(match.span())
-        return spans
+    def findall(self, pattern: re.Pattern[str]) -> list[str]:
+        """Return what ``pattern.findall`` finds."""
+        if pattern in PREFILTERED and pattern not in self._may:
+            return []
+        return pattern.findall(self.text)  # type: ignore[no-any-return]
 
     def count(self, pattern: re.Pattern[str]) -> int:
-        """Return how many matches of a word list ``findall`` finds (no overlaps)."""
-        count, end = 0, -1
-        for start, stop in self._word_lists.get(pattern, ()):
-            if start >= end:
-                count, end = count + 1, stop
-        return count
+        """Return how many matches ``findall`` finds (no overlaps)."""
+        return len(self.findall(pattern))
 
     def found(self, pattern: re.Pattern[str]) -> bool:
-        """Return whether a word list matches anywhere."""
-        return pattern in self._word_lists
+        """Return whether the pattern matches anywhere."""
+        if pattern in PREFILTERED and pattern not in self._may:
+            return False
+        return pattern.search(self.text) is not None
 
 
 def _link_features(scan: Scan) -> list[float]:
@@ -207,11 +202,10 @@ def _link_features(scan: Scan) -> list[float]:
 
 
 def _contact_features(scan: Scan) -> list[float]:
-    text = scan.text
-    phones = _PHONE.findall(text) if _PHONE_RUN.search(text) is not None else []
+    phones = scan.findall(_PHONE)
     return [
         float(any(sum(ch.isdigit() for ch in p) >= 9 for p in phones)),
-        float("@" in text and _EMAIL.search(text) is not None),
+        float(scan.found(_EMAIL)),
         float(scan.found(_MESSENGER)),
         float(scan.found(_CONTACT_ASK)),
     ]
@@ -219,7 +213,7 @@ def _contact_features(scan: Scan) -> list[float]:
 
 def _money_features(scan: Scan) -> list[float]:
     return [
-        float(scan.has_digit and _MONEY_AMOUNT.search(scan.text) is not None),
+        float(scan.found(_MONEY_AMOUNT)),
         _scaled(scan.count(_MONEY_WORDS), 3),
         _scaled(scan.count(_URGENCY), 2),
         float(scan.found(_SCAM)),
@@ -237,19 +231,15 @@ def _promotion_features(scan: Scan) -> list[float]:
 
 def _obfuscation_features(scan: Scan) -> list[float]:
     text = scan.text
-    leet = []
-    if _LEET_CHAR.search(text) is not None:
-        leet = [w for w in _LEET.findall(text) if w not in _LEET_COMMON]
+    leet = [w for w in scan.findall(_LEET) if w not in _LEET_COMMON]
     mixed = _OTHER_SCRIPT.search(text) is not None and any(
         _LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in text.split() if len(w) > 2
     )
     return [
-        float(_SPACED.search(text) is not None),
+        float(scan.found(_SPACED)),
         _scaled(len(leet), 2),
         float(mixed),
-        float(
-            _SPLIT_DOMAIN_ENDING.search(text) is not None and _SPLIT_DOMAIN.search(text) is not None
-        ),
+        float(scan.found(_SPLIT_DOMAIN)),
     ]
 
 
@@ -261,7 +251,7 @@ def _repetition_features(scan: Scan) -> list[float]:
     return [
         repeated,
         float(_REPEAT_CHAR.search(scan.text) is not None),
-        float(_REPEAT_PUNCT.search(scan.text) is not None),
+        float(scan.found(_REPEAT_PUNCT)),
     ]
 
 
