@@ -149,7 +149,8 @@ class _TfidfBlock(_Block):
             terms = list(terms)
             join = " ".join
             for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-                terms += [join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+                # n shifted copies zipped: each tuple is one n-gram, in order
+                terms += map(join, zip(*(tokens[k:] for k in range(n)), strict=False))
         return [i for i in map(get, terms) if i is not None]
 
     def _char_wb_ids(self, text: str) -> list[int]:
