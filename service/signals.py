@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,9 +42,27 @@ def _clip(p: float) -> float:
     return min(max(p, 1e-6), 1 - 1e-6)
 
 
-def _window_count(replies: Iterator[Any]) -> int:
-    """Read the replies of ZREMRANGEBYSCORE, ZADD, ZCARD, EXPIRE; return ZCARD's count."""
-    return int([next(replies) for _ in range(4)][2])
+# Record a comment in each of its sliding windows (KEYS[1..n], sorted sets) and count what
+# each holds now; with one more key, read that author's history hash too. ARGV: now, n,
+# then per window the oldest score kept, the member and the seconds to live. Returns each
+# window's count, then the history's ham and spam counts.
+_RECORD = """
+local now, n = ARGV[1], tonumber(ARGV[2])
+local counts = {}
+for i = 1, n do
+  local at = 2 + (i - 1) * 3
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[at + 1])
+  redis.call('ZADD', KEYS[i], now, ARGV[at + 2])
+  counts[i] = redis.call('ZCARD', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[at + 3])
+end
+if KEYS[n + 1] then
+  local history = redis.call('HMGET', KEYS[n + 1], 'ham', 'spam')
+  counts[n + 1] = tonumber(history[1]) or 0
+  counts[n + 2] = tonumber(history[2]) or 0
+end
+return counts
+"""
 
 
 def combine(score: float, log_odds: float) -> float:
@@ -73,6 +91,7 @@ class Signals:
         self.redis = redis_client
         self.keys = keys
         self.cfg = settings
+        self._record = redis_client.register_script(_RECORD)
 
     def apply(
         self,
@@ -137,69 +156,72 @@ class Signals:
     def _recorded_signals(
         self, site: str, comments: Sequence[Comment], now: float
     ) -> list[list[Fired]]:
-        """Count each comment's earlier sightings and record it, in one round trip for all."""
-        with self.redis.pipeline(transaction=True) as pipe:
-            reads = [self._record(pipe, site, comment, now) for comment in comments]
-            results = iter(pipe.execute())
-        return [read(results) for read in reads]
+        """Count each comment's earlier sightings and record it: one script call each.
 
-    def _record(
-        self, pipe: Any, site: str, comment: Comment, now: float
-    ) -> Callable[[Iterator[Any]], list[Fired]]:
-        """Queue the commands that record one comment; return what reads their replies."""
+        One comment is one round trip; a batch is one pipeline (after redis-py's own
+        ``SCRIPT EXISTS``), whose scripts run in order, so each comment sees the ones before.
+        """
+        calls = [self._recording(site, comment, now) for comment in comments]
+        if len(calls) == 1:
+            keys, args, _ = calls[0]
+            replies = [self._record(keys=keys, args=args)]
+        else:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for keys, args, _ in calls:
+                    self._record(keys=keys, args=args, client=pipe)
+                replies = pipe.execute()
+        return [read(reply) for (_, _, read), reply in zip(calls, replies, strict=True)]
+
+    def _recording(
+        self, site: str, comment: Comment, now: float
+    ) -> tuple[list[str], list[Any], Callable[[list[int]], list[Fired]]]:
+        """Return the keys and arguments of the record script, and what reads its reply."""
         text = normalise(comment.content).lower()
-        check_text = len(text) >= self.cfg["DUPLICATE_MIN_CHARS"]
-        text_key = self.keys.signal_text(_digest(text))
-        place = f"{site}\x1f{comment.post.get('id') or comment.post.get('url') or comment.id}"
         window = self.cfg["DUPLICATE_WINDOW_SECONDS"]
         burst_window = self.cfg["BURST_WINDOW_SECONDS"]
-        author = self._author_id(comment)
-        sources = []
+        place = f"{site}\x1f{comment.post.get('id') or comment.post.get('url') or comment.id}"
+        member = f"{site}\x1f{comment.id}"
+        # (what the window counts, its key, its member, its length in seconds)
+        windows: list[tuple[str, str, str, float]] = []
+        if len(text) >= self.cfg["DUPLICATE_MIN_CHARS"]:
+            windows.append(("text", self.keys.signal_text(_digest(text)), place, window))
         if comment.author.get("ip"):
             ip_key = self.keys.signal_burst("ip", _digest(comment.author["ip"]))
-            sources.append(("ip", "IP address", ip_key))
+            windows.append(("IP address", ip_key, member, burst_window))
+        author = self._author_id(comment)
         if author:
-            sources.append(("author", "author", self.keys.signal_burst("author", _digest(author))))
-        member = f"{site}\x1f{comment.id}"
+            author_key = self.keys.signal_burst("author", _digest(author))
+            windows.append(("author", author_key, member, burst_window))
         history_key = self._history_key(site, comment)
-        if check_text:
-            pipe.zremrangebyscore(text_key, "-inf", now - window)
-            pipe.zadd(text_key, {place: now})
-            pipe.zcard(text_key)
-            pipe.expire(text_key, int(window) + 1)
-        for _, _, key in sources:
-            pipe.zremrangebyscore(key, "-inf", now - burst_window)
-            pipe.zadd(key, {member: now})
-            pipe.zcard(key)
-            pipe.expire(key, int(burst_window) + 1)
-        if history_key:
-            pipe.hmget(history_key, "ham", "spam")
+        keys = [key for _, key, _, _ in windows] + ([history_key] if history_key else [])
+        args: list[Any] = [now, len(windows)]
+        for _, _, who, seconds in windows:
+            args += [now - seconds, who, int(seconds) + 1]
 
-        def read(results: Iterator[Any]) -> list[Fired]:
+        def read(reply: list[int]) -> list[Fired]:
             fired = []
-            if check_text:
-                others = _window_count(results) - 1
-                if others >= self.cfg["DUPLICATE_MIN_POSTS"]:
-                    fired.append(
-                        Fired(
-                            "duplicate_text",
-                            f"the same text was posted on {others} other posts or sites"
-                            f" within {window / 3600:g} h",
-                            self.cfg["LOG_ODDS_DUPLICATE"],
+            for (what, _, _, _), count in zip(windows, reply, strict=False):
+                if what == "text":
+                    others = int(count) - 1
+                    if others >= self.cfg["DUPLICATE_MIN_POSTS"]:
+                        fired.append(
+                            Fired(
+                                "duplicate_text",
+                                f"the same text was posted on {others} other posts or sites"
+                                f" within {window / 3600:g} h",
+                                self.cfg["LOG_ODDS_DUPLICATE"],
+                            )
                         )
-                    )
-            for kind, who, _ in sources:
-                count = _window_count(results)
-                if count >= self.cfg["BURST_MIN_COMMENTS"]:
+                elif int(count) >= self.cfg["BURST_MIN_COMMENTS"]:
                     fired.append(
                         Fired(
-                            f"burst_{kind}",
-                            f"{count} comments from this {who} within {burst_window:g} s",
+                            "burst_ip" if what == "IP address" else "burst_author",
+                            f"{count} comments from this {what} within {burst_window:g} s",
                             self.cfg["LOG_ODDS_BURST"],
                         )
                     )
             if history_key:
-                ham, spam = (int(x or 0) for x in next(results))
+                ham, spam = (int(x) for x in reply[len(windows) :])
                 if spam > 0:
                     fired.append(
                         Fired(
@@ -218,7 +240,7 @@ class Signals:
                     )
             return fired
 
-        return read
+        return keys, args, read
 
     @staticmethod
     def _author_id(comment: Comment) -> str:
