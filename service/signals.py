@@ -102,9 +102,9 @@ class Signals:
     ) -> list[Verdict]:
         """Return the verdicts with fired signals folded into score, verdict and reasons.
 
-        Every comment is recorded, and its earlier sightings counted, in one Redis round
-        trip for the whole batch. ``cutoffs_for`` gives the cutoffs of a comment type
-        (Scorer.cutoffs_for).
+        Every comment is recorded, and its earlier sightings counted, by one script call:
+        one round trip for a comment, one pipeline for a batch. ``cutoffs_for`` gives the
+        cutoffs of a comment type (Scorer.cutoffs_for).
         """
         recorded = self._recorded_signals(site, comments, time.time())
         out = []
