@@ -44,6 +44,17 @@ SMALL_BATCH = 8
 NUMPY_FROM = 200
 
 
+_NO_COLUMNS = np.zeros(0, dtype=np.int32)
+
+
+def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct values of a sorted array, and how many times each occurs."""
+    if not len(ordered):
+        return ordered, ordered
+    firsts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[firsts], np.diff(np.r_[firsts, len(ordered)])
+
+
 class NotCompilable(Exception):
     """The pipeline has a shape the compiler does not reproduce exactly."""
 
@@ -118,7 +129,7 @@ class _TfidfBlock(_Block):
         self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
         self.min_n, self.max_n = vec.ngram_range
         self.lowercase = bool(vec.lowercase)
-        self._word_cache: dict[str, tuple[int, ...]] = {}
+        self._word_cache: dict[str, np.ndarray] = {}
         simple = (
             vec.input == "content"
             and vec.preprocessor is None
@@ -126,7 +137,8 @@ class _TfidfBlock(_Block):
             and vec.stop_words is None
             and vec.strip_accents is None
         )
-        self._ids: Callable[[str], list[int]]
+        # A list of columns, or for char_wb an array (the cached words' arrays joined).
+        self._ids: Callable[[str], list[int] | np.ndarray]
         if simple and vec.analyzer == "char_wb":
             self._ids = self._char_wb_ids
         elif simple and vec.analyzer == "word":
@@ -153,12 +165,12 @@ class _TfidfBlock(_Block):
                 terms += map(join, zip(*(tokens[k:] for k in range(n)), strict=False))
         return [i for i in map(get, terms) if i is not None]
 
-    def _char_wb_ids(self, text: str) -> list[int]:
+    def _char_wb_ids(self, text: str) -> np.ndarray:
         """Return the columns of the char_wb n-grams, cached per word."""
         if self.lowercase:
             text = text.lower()
         cache = self._word_cache
-        ids: list[int] = []
+        ids: list[np.ndarray] = []
         # sklearn folds runs of spaces first; split() needs no folding to find the same words.
         for word in text.split():
             cached = cache.get(word)
@@ -167,10 +179,10 @@ class _TfidfBlock(_Block):
                 if len(cache) >= WORD_CACHE_SIZE:
                     cache.clear()
                 cache[word] = cached
-            ids += cached
-        return ids
+            ids.append(cached)
+        return np.concatenate(ids) if ids else _NO_COLUMNS
 
-    def _word_char_ids(self, word: str) -> tuple[int, ...]:
+    def _word_char_ids(self, word: str) -> np.ndarray:
         """Return the columns of one padded word's n-grams (a short word counts once)."""
         w = f" {word} "
         get = self.vocabulary.get
@@ -180,14 +192,14 @@ class _TfidfBlock(_Block):
                 grams.append(w)
                 break
             grams += [w[i : i + n] for i in range(len(w) - n + 1)]
-        return tuple([i for i in map(get, grams) if i is not None])
+        return np.array([i for i in map(get, grams) if i is not None], dtype=np.int32)
 
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
         ids = self._ids(text)
         if len(ids) >= NUMPY_FROM:
-            return self._contributions_numpy(ids, out)
-        counts = Counter(ids)
+            return self._contributions_numpy(np.sort(ids), out)
+        counts = Counter(ids.tolist() if isinstance(ids, np.ndarray) else ids)
         if not counts:
             return 0.0
         idf, coef, tfs = self.idf, self.coef, self._tfs
@@ -208,9 +220,9 @@ class _TfidfBlock(_Block):
         out.add([self.offset + i for i, _ in values], shares)
         return sum(shares)
 
-    def _contributions_numpy(self, ids: list[int], out: _Row | None) -> float:
-        """Return contributions as ``contributions`` does, for a text with many n-grams."""
-        columns, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+    def _contributions_numpy(self, ids: np.ndarray, out: _Row | None) -> float:
+        """Return contributions as ``contributions`` does, from a text's sorted columns."""
+        columns, counts = _runs(ids)
         values = self._tf_idf(columns, counts)
         if self.norm == "l2":
             norm = math.sqrt(float(values @ values))
@@ -249,14 +261,17 @@ class _TfidfBlock(_Block):
         # keys, where they fit, sort faster.
         width = len(self.coef_array)
         key_type = np.dtype(np.int32 if len(texts) * width < 2**31 else np.int64)
-        flat = np.fromiter(chain.from_iterable(id_lists), dtype=key_type, count=int(lengths.sum()))
+        if id_lists and isinstance(id_lists[0], np.ndarray):  # char_wb: arrays to join
+            flat = np.concatenate(id_lists).astype(key_type, copy=False)
+        else:
+            count = int(lengths.sum())
+            flat = np.fromiter(chain.from_iterable(id_lists), dtype=key_type, count=count)
         starts = np.arange(len(texts), dtype=key_type) * np.array(width, dtype=key_type)
         keys = np.repeat(starts, lengths) + flat
         keys.sort()
-        firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
-        unique = keys[firsts]
+        unique, counts = _runs(keys)
         rows, columns = np.divmod(unique, width)
-        values = self._tf_idf(columns, np.diff(np.r_[firsts, len(keys)]))
+        values = self._tf_idf(columns, counts)
         if self.norm == "l2":
             norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
         elif self.norm == "l1":
