@@ -8,6 +8,9 @@ pattern is added to the set in a wider form that matches wherever the Python pat
 (lookarounds and ``\\b`` dropped, ``\\d``, ``\\w`` and ``\\s`` widened to their Unicode
 classes), and Python's ``re``, which defines every answer, runs only for the patterns the set
 reports. A text that none may match is never read by ``re`` at all.
+
+RE2 builds its automaton's states as texts need them and keeps them (8 MB by default, then
+it starts over): the first comments a process sees cost some 25 us, later ones about 4 us.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -164,3 +166,21 @@ def test_the_scan_finds_what_each_pattern_finds_on_the_shipped_texts() -> None:
 )
 def test_the_scan_finds_what_each_pattern_finds_on_any_text(text: str) -> None:
     _assert_scan_reads_like_each_pattern(text)
+
+
+@pytest.mark.parametrize(
+    "alphabet",
+    [
+        "0123456789 ().-+",
+        "abc .*_-@$!?",
+        "free check out my channel call me 0800 123 4567 reply stop to 87121 ",
+        "аеорсху aeopcxy 1 3 0 $ £5 ",
+        "x@y.co a . com (dot) net [dot] org ",
+        "".join(chr(c) for c in range(32, 1200)),
+    ],
+)
+def test_the_scan_finds_what_each_pattern_finds_in_long_texts(alphabet: str) -> None:
+    """Texts as long as the API takes, which make RE2's automaton build many states."""
+    rng = random.Random(alphabet)
+    for _ in range(3):
+        _assert_scan_reads_like_each_pattern("".join(rng.choices(alphabet, k=20_000)))
