@@ -92,16 +92,24 @@ _PHARMA = _words(
     r"|skin ?care|anti[- ]?aging|wrinkles?|male enhancement|testosterone|muscle|fat burn\w*"
     r"|erectile|essay (?:writing|service)|escort\w*|dating site"
 )
+# What a writer invites readers to visit or buy. Not "my account" (a reader's bank or login)
+# nor "my company" (a reader's employer, or companionship); "our company" is a firm speaking.
 _OWN_PLACE = _words(
     r"(?:my|our) (?:new )?(?:channel|site|website|blog|page|videos?|music|songs?|store|shop"
-    r"|profile|account|app|company|business|product|services?)"
+    r"|profile|app|business|products?|services?)|our company"
 )
 _CALL_TO_ACTION = _words(
-    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)|subscribe|follow (?:me|us)"
+    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)|follow (?:me|us)"
+    # "subscribe" as an ask, not a noun ("that's a total subscribe") nor the idiom
+    # "subscribe to the mantra" (a reader agreeing with an idea)
+    r"|(?<!a )(?<!the )(?<!total )subscribe(?! to the )(?! to an? )"
     r"|click (?:here|the link|on the link|below|this link)|sign up (?:now|here|today|for free)"
     r"|visit (?:my|our|us|www|http|the website|our website)|buy (?:now|online|cheap|it here)"
     r"|order (?:now|today|yours|online)|shop now|get (?:yours|it now)|download (?:now|free|here)"
-    r"|go to (?:my|our|www|http)|please (?:like|share|support)|thumbs up|like (?:this|my) comment"
+    r"|go to (?:my|our|www|http)|please (?:like|share|support)|like (?:this|my) comment"
+    # a thumbs up asked for, not "thumbs up if you're watching in 2015" (a reader's roll call)
+    r"|(?:give|giving|gimme|leave) (?:(?:me|us|it|this|my)(?: comment| video)? )?(?:a )?thumbs up"
+    r"|thumbs up (?:this|my|and|please|pls|plz)|(?:please|pls|plz) thumbs up"
 )
 _OFFER = _words(
     r"free|discount|offers?|deals?|sale|\d+% off|cheap(?:est)?|best price|coupon|promo"
@@ -244,9 +252,10 @@ def _obfuscation_features(scan: Scan) -> list[float]:
 
 
 def _repetition_features(scan: Scan) -> list[float]:
-    # Prose repeats its function words, so only repeated three-word phrases count.
+    # Prose repeats its function words, so only repeated three-word phrases count; and one
+    # word said over ("cool cool cool") is an exclamation, so a phrase needs two words.
     words = scan.words
-    phrases = list(zip(words, words[1:], words[2:], strict=False))
+    phrases = [p for p in zip(words, words[1:], words[2:], strict=False) if len(set(p)) > 1]
     repeated = 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
     return [
         repeated,
