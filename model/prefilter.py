@@ -63,10 +63,15 @@ def widened(source: str) -> str:
 
 
 class Prefilter:
-    """The patterns among a fixed set that may match a text (a superset of those that do)."""
+    """The patterns among a fixed set that may match a text (a superset of those that do).
+
+    Patterns are named by ``id()``: hashing a compiled pattern hashes its whole program (some
+    1.5 us for a long word list), and the set's patterns live as long as the prefilter.
+    """
 
     def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
         self.patterns = tuple(patterns)
+        self.ids = frozenset(map(id, self.patterns))
         self._set = re2.Set.SearchSet(re2.Options())
         for pattern in self.patterns:
             if pattern.flags & ~re.UNICODE:
@@ -74,10 +79,10 @@ class Prefilter:
             self._set.Add(widened(pattern.pattern))
         self._set.Compile()
 
-    def may_match(self, text: str) -> frozenset[re.Pattern[str]]:
-        """Return the patterns that may match ``text``: every one that does, and maybe more."""
+    def may_match(self, text: str) -> frozenset[int]:
+        """Return the ids of the patterns that may match ``text``: all that do, maybe more."""
         try:
             found = self._set.Match(text)
         except UnicodeEncodeError:  # a lone surrogate: RE2 reads UTF-8 only, so run them all
-            return frozenset(self.patterns)
-        return frozenset(self.patterns[i] for i in found) if found else frozenset()
+            return self.ids
+        return frozenset(id(self.patterns[i]) for i in found) if found else frozenset()

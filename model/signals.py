@@ -180,9 +180,13 @@ class Scan:
         """Return the words of the text."""
         return _WORD.findall(self.text)
 
+    def _may_match(self, pattern: re.Pattern[str]) -> bool:
+        """Return False only if the prefilter rules the pattern out."""
+        return id(pattern) in self._may or id(pattern) not in _PREFILTER.ids
+
     def findall(self, pattern: re.Pattern[str]) -> list[str]:
         """Return what ``pattern.findall`` finds."""
-        if pattern in PREFILTERED and pattern not in self._may:
+        if not self._may_match(pattern):
             return []
         return pattern.findall(self.text)  # type: ignore[no-any-return]
 
@@ -192,9 +196,7 @@ class Scan:
 
     def found(self, pattern: re.Pattern[str]) -> bool:
         """Return whether the pattern matches anywhere."""
-        if pattern in PREFILTERED and pattern not in self._may:
-            return False
-        return pattern.search(self.text) is not None
+        return self._may_match(pattern) and pattern.search(self.text) is not None
 
 
 def _link_features(scan: Scan) -> list[float]:

@@ -53,9 +53,9 @@ def test_every_pattern_that_matches_is_reported(text: str) -> None:
     may = Prefilter(_PATTERNS).may_match(text)
     for pattern in _PATTERNS:
         if pattern.search(text) is not None:
-            assert pattern in may, pattern.pattern
+            assert id(pattern) in may, pattern.pattern
 
 
 def test_a_text_re2_cannot_read_has_every_pattern_reported() -> None:
-    assert Prefilter(_PATTERNS).may_match("free \ud800") == frozenset(_PATTERNS)
+    assert Prefilter(_PATTERNS).may_match("free \ud800") == frozenset(map(id, _PATTERNS))
     assert Prefilter(_PATTERNS).may_match("nothing here") == frozenset()
