@@ -376,8 +376,6 @@ class CompiledClassifier:
         coef = np.asarray(coef[0], dtype=np.float64)
         self.intercept = float(linear.intercept_[0])
         self.calibration = classifier.calibration
-        self.platt_a = classifier.calibration.a
-        self.platt_b = classifier.calibration.b
         self.feature_names = classifier.feature_names
         weights = union.transformer_weights or {}
         self.blocks: list[_Block] = []
@@ -425,7 +423,8 @@ class CompiledClassifier:
 
     def probability(self, decision: float, offset: float = 0.0) -> float:
         """Return the calibrated probability of a decision value (plus relevance log-odds)."""
-        return float(expit(self.platt_a * decision + self.platt_b + offset))
+        a, b = self.calibration.a, self.calibration.b
+        return float(expit(a * decision + b + offset))
 
     def predict_proba(
         self, texts: Sequence[str], relevance: np.ndarray | None = None
@@ -449,7 +448,7 @@ class CompiledClassifier:
     def _probabilities(self, decisions: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Return the calibrated probabilities of decision values."""
         return np.asarray(
-            expit(self.platt_a * decisions + self.platt_b + offsets), dtype=np.float64
+            expit(self.calibration.a * decisions + self.calibration.b + offsets), dtype=np.float64
         )
 
     def _batch(self, texts: Sequence[str]) -> tuple[list[Shares], np.ndarray]:
