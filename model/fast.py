@@ -1,9 +1,10 @@
 """The fast path: a fitted SpamClassifier compiled into dicts, lists and arrays.
 
 For one comment, building sparse matrices costs more than the arithmetic. A compiled model
-keeps, for each TF-IDF block, a dict from n-gram to column and the idf and coefficient of
-each column, reproduces the vectorizer's analyzer, sublinear tf and norm, and sums the
-weights: the pipeline's probability, without sklearn on the way. One text is scored with
+keeps, for each TF-IDF block, a dict from n-gram to column (for char_wb n-grams a trie read
+with numpy, model/chargrams.py) and the idf and coefficient of each column, reproduces the
+vectorizer's analyzer, sublinear tf and norm, and sums the weights: the pipeline's
+probability, without sklearn on the way. One text is scored with
 plain floats; a batch with a few whole-batch numpy operations. Any other feature block is
 asked for its own ``transform`` and dotted with its slice of the coefficients.
 """
@@ -26,12 +27,11 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import FunctionTransformer
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
+from model.chargrams import CharGrams
 from model.classifier import Reason, SpamClassifier, _describe
 from model.signals import TextSignals
 from model.signals import values as signal_values
 
-# Distinct words whose char_wb n-grams are remembered; comment words repeat a lot.
-WORD_CACHE_SIZE = 50_000
 # Reasons: candidates sorted per reason wanted (more only when skipped terms use them up),
 # and the decimals at which two contributions count as tied (then the lower column first).
 CANDIDATES_PER_REASON = 4
@@ -42,9 +42,6 @@ TF_TABLE_SIZE = 64
 # text's block with fewer n-grams than NUMPY_FROM.
 SMALL_BATCH = 8
 NUMPY_FROM = 200
-
-
-_NO_COLUMNS = np.zeros(0, dtype=np.int32)
 
 
 def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +126,6 @@ class _TfidfBlock(_Block):
         self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
         self.min_n, self.max_n = vec.ngram_range
         self.lowercase = bool(vec.lowercase)
-        self._word_cache: dict[str, np.ndarray] = {}
         simple = (
             vec.input == "content"
             and vec.preprocessor is None
@@ -139,8 +135,10 @@ class _TfidfBlock(_Block):
         )
         # A list of columns, or for char_wb an array (the cached words' arrays joined).
         self._ids: Callable[[str], list[int] | np.ndarray]
+        self._grams: CharGrams | None = None
         if simple and vec.analyzer == "char_wb":
-            self._ids = self._char_wb_ids
+            grams = self._grams = CharGrams(self.vocabulary)
+            self._ids = (lambda t: grams.columns(t.lower())) if self.lowercase else grams.columns
         elif simple and vec.analyzer == "word":
             self._token = re.compile(vec.token_pattern).findall
             self._ids = self._word_ids
@@ -164,35 +162,6 @@ class _TfidfBlock(_Block):
                 # n shifted copies zipped: each tuple is one n-gram, in order
                 terms += map(join, zip(*(tokens[k:] for k in range(n)), strict=False))
         return [i for i in map(get, terms) if i is not None]
-
-    def _char_wb_ids(self, text: str) -> np.ndarray:
-        """Return the columns of the char_wb n-grams, cached per word."""
-        if self.lowercase:
-            text = text.lower()
-        cache = self._word_cache
-        ids: list[np.ndarray] = []
-        # sklearn folds runs of spaces first; split() needs no folding to find the same words.
-        for word in text.split():
-            cached = cache.get(word)
-            if cached is None:
-                cached = self._word_char_ids(word)
-                if len(cache) >= WORD_CACHE_SIZE:
-                    cache.clear()
-                cache[word] = cached
-            ids.append(cached)
-        return np.concatenate(ids) if ids else _NO_COLUMNS
-
-    def _word_char_ids(self, word: str) -> np.ndarray:
-        """Return the columns of one padded word's n-grams (a short word counts once)."""
-        w = f" {word} "
-        get = self.vocabulary.get
-        grams: list[str] = []
-        for n in range(self.min_n, self.max_n + 1):
-            if n >= len(w):
-                grams.append(w)
-                break
-            grams += [w[i : i + n] for i in range(len(w) - n + 1)]
-        return np.array([i for i in map(get, grams) if i is not None], dtype=np.int32)
 
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
@@ -253,21 +222,25 @@ class _TfidfBlock(_Block):
         tf = 1.0 if self.binary else float(count)
         return math.log(tf) + 1.0 if self.sublinear else tf
 
-    def batch(self, texts: Sequence[str]) -> Shares:
-        """Return every text's share of the decision value, and the per-column shares."""
+    def _batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the text index and the column of each n-gram of every text."""
+        if self._grams is not None:
+            if self.lowercase:
+                texts = [t.lower() for t in texts]
+            return self._grams.batch(texts)
         id_lists = [self._ids(t) for t in texts]
         lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(texts))
+        flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int32, count=int(lengths.sum()))
+        return np.repeat(np.arange(len(texts), dtype=np.int32), lengths), flat
+
+    def batch(self, texts: Sequence[str]) -> Shares:
+        """Return every text's share of the decision value, and the per-column shares."""
+        rows, flat = self._batch_ids(texts)
         # One sort of (text, column) keys counts every n-gram of every text at once; 32-bit
         # keys, where they fit, sort faster.
         width = len(self.coef_array)
         key_type = np.dtype(np.int32 if len(texts) * width < 2**31 else np.int64)
-        if id_lists and isinstance(id_lists[0], np.ndarray):  # char_wb: arrays to join
-            flat = np.concatenate(id_lists).astype(key_type, copy=False)
-        else:
-            count = int(lengths.sum())
-            flat = np.fromiter(chain.from_iterable(id_lists), dtype=key_type, count=count)
-        starts = np.arange(len(texts), dtype=key_type) * np.array(width, dtype=key_type)
-        keys = np.repeat(starts, lengths) + flat
+        keys = rows.astype(key_type) * np.array(width, dtype=key_type) + flat
         keys.sort()
         unique, counts = _runs(keys)
         rows, columns = np.divmod(unique, width)
