@@ -6,6 +6,7 @@ they sit on the scale of the TF-IDF weights, and each is named as a moderator re
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache, cached_property
@@ -257,8 +258,17 @@ def _repetition_features(scan: Scan) -> list[float]:
     # Prose repeats its function words, so only repeated three-word phrases count; and one
     # word said over ("cool cool cool") is an exclamation, so a phrase needs two words.
     words = scan.words
-    phrases = [p for p in zip(words, words[1:], words[2:], strict=False) if len(set(p)) > 1]
-    repeated = 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
+    repeated = 0.0
+    if len(words) >= 6:  # four phrases at least
+        phrases = list(zip(words, words[1:], words[2:], strict=False))
+        # Where a word equals the next one; a phrase of one word is where two such meet.
+        same = list(map(operator.eq, words, words[1:]))
+        one_word = []
+        if True in same:
+            one_word = [p for p, a, b in zip(phrases, same, same[1:], strict=False) if a and b]
+        counted = len(phrases) - len(one_word)
+        distinct = len(set(phrases)) - len(set(one_word))
+        repeated = 1.0 - distinct / counted if counted >= 4 else 0.0
     return [
         repeated,
         float(_REPEAT_CHAR.search(scan.text) is not None),

@@ -220,3 +220,23 @@ def test_the_scan_finds_what_each_pattern_finds_in_long_texts(alphabet: str) -> 
     rng = random.Random(alphabet)
     for _ in range(3):
         _assert_scan_reads_like_each_pattern("".join(rng.choices(alphabet, k=20_000)))
+
+
+def _repeated_phrases(text: str) -> float:
+    """The repeated-phrase feature by its definition, one phrase at a time."""
+    words = Scan(text).words
+    phrases = [p for p in zip(words, words[1:], words[2:], strict=False) if len(set(p)) > 1]
+    return 1.0 - len(set(phrases)) / len(phrases) if len(phrases) >= 4 else 0.0
+
+
+@given(st.lists(st.sampled_from(["cool", "check", "my", "channel", "a", "é"]), max_size=30))
+def test_the_repeated_phrase_share_is_its_definition(words: list[str]) -> None:
+    text = " ".join(words)
+    assert TextSignals("repetition").transform([text])[0, 0] == _repeated_phrases(text)
+
+
+def test_the_repeated_phrase_share_is_its_definition_on_the_shipped_texts() -> None:
+    texts = normalise_all(e.text for e in shipped_examples())
+    values = TextSignals("repetition").transform(texts)[:, 0]
+    assert (values > 0).sum() > 500
+    assert values.tolist() == [_repeated_phrases(t) for t in texts]
