@@ -39,7 +39,8 @@ TIE_DECIMALS = 6
 # Term frequencies of counts below this are looked up, not computed, on the one-text path.
 TF_TABLE_SIZE = 64
 # Below this many texts, plain floats beat whole-batch numpy operations; so they do for one
-# text's block with fewer n-grams than NUMPY_FROM.
+# text's block with fewer n-grams than NUMPY_FROM, when its analyzer gives them as a list
+# (char_wb n-grams come as an array, and numpy counts those faster at any length).
 SMALL_BATCH = 8
 NUMPY_FROM = 200
 
@@ -166,9 +167,9 @@ class _TfidfBlock(_Block):
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
         ids = self._ids(text)
-        if len(ids) >= NUMPY_FROM:
+        if isinstance(ids, np.ndarray) or len(ids) >= NUMPY_FROM:
             return self._contributions_numpy(np.sort(ids), out)
-        counts = Counter(ids.tolist() if isinstance(ids, np.ndarray) else ids)
+        counts = Counter(ids)
         if not counts:
             return 0.0
         idf, coef, tfs = self.idf, self.coef, self._tfs
