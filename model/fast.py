@@ -2,7 +2,7 @@
 
 For one comment, building sparse matrices costs more than the arithmetic. A compiled model
 keeps, for each TF-IDF block, a dict from n-gram to column (for char_wb n-grams a trie read
-with numpy, model/chargrams.py) and the idf and coefficient of each column, reproduces the
+with numpy, model.ngrams.py) and the idf and coefficient of each column, reproduces the
 vectorizer's analyzer, sublinear tf and norm, and sums the weights: the pipeline's
 probability, without sklearn on the way. One text is scored with
 plain floats; a batch with a few whole-batch numpy operations. Any other feature block is
@@ -12,7 +12,6 @@ asked for its own ``transform`` and dotted with its slice of the coefficients.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import FunctionTransformer
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
-from model.chargrams import CharGrams
 from model.classifier import Reason, SpamClassifier, _describe
+from model.ngrams import CharGrams, WordGrams
 from model.signals import TextSignals
 from model.signals import values as signal_values
 
@@ -125,7 +124,6 @@ class _TfidfBlock(_Block):
             raise NotCompilable(f"norm {vec.norm!r}")
         self.norm = vec.norm
         self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
-        self.min_n, self.max_n = vec.ngram_range
         self.lowercase = bool(vec.lowercase)
         simple = (
             vec.input == "content"
@@ -134,35 +132,24 @@ class _TfidfBlock(_Block):
             and vec.stop_words is None
             and vec.strip_accents is None
         )
-        # A list of columns, or for char_wb an array (the cached words' arrays joined).
+        # An array of columns from the n-gram finders of model/ngrams.py; from any other
+        # analyzer, a list.
         self._ids: Callable[[str], list[int] | np.ndarray]
-        self._grams: CharGrams | None = None
+        grams: CharGrams | WordGrams | None = None
         if simple and vec.analyzer == "char_wb":
-            grams = self._grams = CharGrams(self.vocabulary)
+            grams = CharGrams(self.vocabulary)
+        elif simple and vec.analyzer == "word" and vec.token_pattern == WordGrams.TOKEN_PATTERN:
+            try:
+                grams = WordGrams(self.vocabulary, vec.ngram_range)
+            except ValueError:
+                grams = None
+        self._grams = grams
+        if grams is not None:
             self._ids = (lambda t: grams.columns(t.lower())) if self.lowercase else grams.columns
-        elif simple and vec.analyzer == "word":
-            self._token = re.compile(vec.token_pattern).findall
-            self._ids = self._word_ids
         else:
             analyzer = vec.build_analyzer()
             get = self.vocabulary.get
             self._ids = lambda text: [i for i in map(get, analyzer(text)) if i is not None]
-
-    def _word_ids(self, text: str) -> list[int]:
-        """Return the columns of the word n-grams, as sklearn's word analyzer makes them."""
-        if self.lowercase:
-            text = text.lower()
-        tokens = self._token(text)
-        get = self.vocabulary.get
-        min_n, max_n = self.min_n, self.max_n
-        terms: list[str] = tokens if min_n == 1 else []
-        if max_n > 1:
-            terms = list(terms)
-            join = " ".join
-            for n in range(max(min_n, 2), min(max_n, len(tokens)) + 1):
-                # n shifted copies zipped: each tuple is one n-gram, in order
-                terms += map(join, zip(*(tokens[k:] for k in range(n)), strict=False))
-        return [i for i in map(get, terms) if i is not None]
 
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
