@@ -104,7 +104,7 @@ class CharGrams:
         owner = np.repeat(np.arange(len(texts), dtype=np.int32), [len(p) for p in padded])
         rows, columns = [_NONE], [_NONE]
         for found in self._walk("".join(padded)):
-            starts = np.flatnonzero(found >= 0)
+            starts = (found >= 0).nonzero()[0]
             rows.append(owner[starts])
             columns.append(found[starts])
         return np.concatenate(rows), np.concatenate(columns)
@@ -157,12 +157,12 @@ class WordGrams:
             keys = keys[: len(ids) - n + 1] * self._base + ids[n - 1 :]
             if n == 1 and self.min_n == 1:
                 columns = self._unigrams.take(ids)
-                starts = np.flatnonzero(columns >= 0)
+                starts = (columns >= 0).nonzero()[0]
                 found.append((starts, columns[starts]))
             elif n >= self.min_n:
                 lead = n * self._base**n
                 at = np.minimum(np.searchsorted(self._keys, keys + lead), len(self._keys) - 1)
-                starts = np.flatnonzero(self._keys[at] == keys + lead)
+                starts = (self._keys[at] == keys + lead).nonzero()[0]
                 found.append((starts, self._columns[at[starts]]))
         return found
 
