@@ -96,7 +96,7 @@ def training_time(examples: list[Example], sizes: Sequence[int]) -> list[dict[st
 def model_size(trained: TrainedModel, texts: list[str]) -> dict[str, Any]:
     """Return the size of the saved artifact and the memory the compiled model takes.
 
-    The compiled model is measured after scoring the texts, so its word cache is filled.
+    The compiled model is measured after scoring the texts, with all it allocates for them.
     """
     with tempfile.TemporaryDirectory() as tmp:
         manifest = save(trained.classifier, Path(tmp), {"version": "bench", "cutoffs": {}})

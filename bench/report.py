@@ -145,7 +145,7 @@ def render(r: dict[str, Any]) -> str:
     model = ip["model"]
     out += [
         f"Model: {model['joblib_bytes']} bytes on disk (joblib, compressed), {model['columns']}"
-        f" columns; the compiled fast path (word cache filled) takes {model['compiled_kib']} KiB.",
+        f" columns; the compiled fast path takes {model['compiled_kib']} KiB.",
         "",
     ]
     profile = http.get("profile_check_16")

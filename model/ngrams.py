@@ -30,8 +30,6 @@ from itertools import chain, repeat
 import numpy as np
 
 _ROOT = 1  # node 0 is where no term leads
-# Distinct words whose columns ``columns`` remembers.
-WORD_CACHE_SIZE = 50_000
 _NONE = np.zeros(0, dtype=np.int32)
 
 
@@ -61,7 +59,6 @@ class CharGrams:
         self.column = np.full(len(node_of) + 1, -1, dtype=np.int32)
         for term, column in vocabulary.items():
             self.column[node_of[term]] = column
-        self._word_columns: dict[str, np.ndarray] = {}
 
     def _walk(self, string: str) -> list[np.ndarray]:
         """Return, per depth d, the column of the term of d + 1 characters at each position.
@@ -79,23 +76,12 @@ class CharGrams:
         return found
 
     def columns(self, text: str) -> np.ndarray:
-        """Return the column of each of the text's n-grams (with repeats), cached per word.
-
-        Comment words repeat a lot: a word's columns are remembered, and the words not seen
-        yet are read in one walk.
-        """
-        cache = self._word_columns
+        """Return the column of each of the text's n-grams in the vocabulary (with repeats)."""
         words = text.split()
-        missing = list(dict.fromkeys(w for w in words if w not in cache))
-        if missing:
-            if len(cache) + len(missing) > WORD_CACHE_SIZE:
-                cache.clear()
-            rows, columns = self.batch(missing)
-            # Each word's columns together, in word order.
-            ends = np.cumsum(np.bincount(rows, minlength=len(missing)))
-            grouped = columns[np.argsort(rows, kind="stable")]
-            cache.update(zip(missing, np.split(grouped, ends[:-1]), strict=True))
-        return np.concatenate([cache[w] for w in words]) if words else _NONE
+        if not words:
+            return _NONE
+        found = np.concatenate([_NONE, *self._walk(f" {'  '.join(words)} ")])
+        return found[found >= 0]
 
     def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return the text index and the column of each n-gram of every text (with repeats)."""

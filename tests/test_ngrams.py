@@ -72,14 +72,6 @@ def test_generated_text_has_the_analyzers_n_grams(
     _assert_same(kind, texts)
 
 
-def test_a_word_seen_before_is_read_from_the_cache() -> None:
-    _, grams = FITTED["char_wb", (2, 5)]
-    assert isinstance(grams, CharGrams)
-    first = grams.columns("check my channel")
-    assert "check" in grams._word_columns
-    assert grams.columns("check my channel").tolist() == first.tolist()
-
-
 @pytest.mark.parametrize("grams", [CharGrams({}), WordGrams({}, (1, 2))])
 def test_an_empty_vocabulary_finds_nothing(grams: CharGrams | WordGrams) -> None:
     assert grams.columns("anything at all").tolist() == []
