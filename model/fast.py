@@ -1,12 +1,12 @@
-"""The fast path: a fitted SpamClassifier compiled into dicts, lists and arrays.
+"""The fast path: a fitted SpamClassifier compiled into arrays and tables.
 
 For one comment, building sparse matrices costs more than the arithmetic. A compiled model
-keeps, for each TF-IDF block, a dict from n-gram to column (for char_wb n-grams a trie read
-with numpy, model.ngrams.py) and the idf and coefficient of each column, reproduces the
-vectorizer's analyzer, sublinear tf and norm, and sums the weights: the pipeline's
-probability, without sklearn on the way. One text is scored with
-plain floats; a batch with a few whole-batch numpy operations. Any other feature block is
-asked for its own ``transform`` and dotted with its slice of the coefficients.
+keeps, for each TF-IDF block, how to find a text's n-grams among its terms (char_wb and word
+n-grams with numpy, model/ngrams.py) and the idf and coefficient of each column, reproduces
+the vectorizer's tf and norm, and sums the weights: the pipeline's probability, without
+sklearn on the way. One text is scored with small numpy operations; a batch with a few
+whole-batch ones. Any other feature block is asked for its own ``transform`` and dotted with
+its slice of the coefficients.
 """
 
 from __future__ import annotations
