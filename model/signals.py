@@ -248,7 +248,8 @@ def _promotion_features(scan: Scan) -> list[float]:
 
 def _obfuscation_features(scan: Scan) -> list[float]:
     text = scan.text
-    leet = [w for w in scan.findall(_LEET) if w not in _LEET_COMMON]
+    # "mp3s" is the plural of "mp3", not leetspeak
+    leet = [w for w in scan.findall(_LEET) if w.removesuffix("s") not in _LEET_COMMON]
     mixed = _OTHER_SCRIPT.search(text) is not None and any(
         _LATIN.search(w) and _OTHER_SCRIPT.search(w) for w in text.split() if len(w) > 2
     )

@@ -124,6 +124,12 @@ def fired(group: str, text: str) -> set[str]:
         ("obfuscation", "digits or symbols inside words (leetspeak)", "fr33 c4sh", "mp3 files"),
         (
             "obfuscation",
+            "digits or symbols inside words (leetspeak)",
+            "fr33 c4sh",
+            "featured on multiple mp3s",
+        ),
+        (
+            "obfuscation",
             "mixes alphabets inside a word (homoglyphs)",
             "cheap vi\u0430gra",
             "a word in \u0440\u0443\u0441\u0441\u043a\u0438\u0439 too",
