@@ -27,6 +27,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
 from model.classifier import Reason, SpamClassifier, _describe
+from model.features import UnknownAwareTfidf
 from model.ngrams import CharGrams, WordGrams
 from model.signals import TextSignals
 from model.signals import values as signal_values
@@ -126,6 +127,11 @@ class _TfidfBlock(_Block):
         if vec.norm not in ("l1", "l2", None):
             raise NotCompilable(f"norm {vec.norm!r}")
         self.norm = vec.norm
+        # UnknownAwareTfidf: an l2 norm that counts each distinct word without a column too.
+        self.unknown_square = 0.0
+        if isinstance(vec, UnknownAwareTfidf):
+            self.norm = "l2"
+            self.unknown_square = vec.unknown_square()
         self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
         self.lowercase = bool(vec.lowercase)
         simple = (
@@ -147,6 +153,8 @@ class _TfidfBlock(_Block):
             except ValueError:
                 grams = None
         self._grams = grams
+        if self.unknown_square and not isinstance(grams, WordGrams):
+            raise NotCompilable("unknown words are counted with the default word tokens only")
         if grams is not None:
             self._ids = (lambda t: grams.columns(t.lower())) if self.lowercase else grams.columns
         else:
@@ -154,11 +162,20 @@ class _TfidfBlock(_Block):
             get = self.vocabulary.get
             self._ids = lambda text: [i for i in map(get, analyzer(text)) if i is not None]
 
+    def _unknown_squares(self, texts: Sequence[str]) -> np.ndarray | float:
+        """Return what each text's unknown words add to its squared norm (0: none counted)."""
+        if not self.unknown_square or not isinstance(self._grams, WordGrams):
+            return 0.0
+        if self.lowercase:
+            texts = [t.lower() for t in texts]
+        return self._grams.unknown(texts) * self.unknown_square
+
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
         ids = self._ids(text)
         if isinstance(ids, np.ndarray) or len(ids) >= NUMPY_FROM:
-            return self._contributions_numpy(np.sort(ids), out)
+            extra = self._unknown_squares([text])
+            return self._contributions_numpy(np.sort(ids), out, float(np.sum(extra)))
         counts = Counter(ids)
         if not counts:
             return 0.0
@@ -180,12 +197,15 @@ class _TfidfBlock(_Block):
         out.add([self.offset + i for i, _ in values], shares)
         return sum(shares)
 
-    def _contributions_numpy(self, ids: np.ndarray, out: _Row | None) -> float:
-        """Return contributions as ``contributions`` does, from a text's sorted columns."""
+    def _contributions_numpy(self, ids: np.ndarray, out: _Row | None, extra: float) -> float:
+        """Return contributions as ``contributions`` does, from a text's sorted columns.
+
+        ``extra`` is added to the squared l2 norm (the text's unknown words).
+        """
         columns, counts = _runs(ids)
         values = self._tf_idf(columns, counts)
         if self.norm == "l2":
-            norm = math.sqrt(float(values @ values))
+            norm = math.sqrt(float(values @ values) + extra)
         elif self.norm == "l1":
             norm = float(np.abs(values).sum())
         else:
@@ -237,7 +257,8 @@ class _TfidfBlock(_Block):
         rows, columns = np.divmod(unique, width)
         values = self._tf_idf(columns, counts)
         if self.norm == "l2":
-            norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
+            squares = np.bincount(rows, values * values, minlength=len(texts))
+            norms = np.sqrt(squares + self._unknown_squares(texts))
         elif self.norm == "l1":
             norms = np.bincount(rows, np.abs(values), minlength=len(texts))
         else:
@@ -353,7 +374,7 @@ class CompiledClassifier:
             width = _width(transformer)
             part = coef[offset : offset + width]
             weight = float(weights.get(name, 1.0))
-            if type(transformer) is TfidfVectorizer:
+            if type(transformer) in (TfidfVectorizer, UnknownAwareTfidf):
                 self.blocks.append(_TfidfBlock(transformer, part, offset, weight))
             elif type(transformer) is TextSignals:
                 if not signals.groups:

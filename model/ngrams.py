@@ -124,6 +124,7 @@ class WordGrams:
         for term, column in vocabulary.items():
             if " " not in term:
                 self._unigrams[self._token_id[term]] = column
+        self._unigram_terms = frozenset(t for t in vocabulary if " " not in t)
 
     def _key(self, ids: list[int]) -> int:
         """Return the key of one n-gram of token ids: its length, then its ids, in base B."""
@@ -160,6 +161,11 @@ class WordGrams:
         """Return the column of each of the text's n-grams in the vocabulary (with repeats)."""
         found = self._find(self._ids(self._tokens(text)))
         return np.concatenate([_NONE, *(c for _, c in found)])
+
+    def unknown(self, texts: Sequence[str]) -> np.ndarray:
+        """Return how many distinct tokens of each text are no unigram term."""
+        terms = self._unigram_terms
+        return np.array([len(set(self._tokens(t)) - terms) for t in texts], dtype=np.float64)
 
     def batch(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return the text index and the column of each n-gram of every text (with repeats)."""

@@ -18,7 +18,7 @@ from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler
 from model.artifact import Artifact
 from model.classifier import Platt, Reason, SpamClassifier, _describe
 from model.fast import SMALL_BATCH, TIE_DECIMALS, CompiledClassifier, NotCompilable
-from model.features import normalise_all
+from model.features import UnknownAwareTfidf, normalise_all
 from model.scorer import Scorer
 from model.store import ModelStore
 from training.corpus import shipped_examples
@@ -97,9 +97,11 @@ def other_blocks() -> SpamClassifier:
             ("char", TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=3)),
             ("stop", TfidfVectorizer(stop_words=["the", "a"], sublinear_tf=True, norm=None)),
             ("counts", CountVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=5)),
+            # unknown words counted in the norm, of lowercased text
+            ("unknown", UnknownAwareTfidf(min_df=3, lowercase=True, unknown_weight=1.0)),
             ("unused", "drop"),
         ],
-        transformer_weights={"char": 0.5, "counts": 0.1},
+        transformer_weights={"char": 0.5, "counts": 0.1, "unknown": 1.5},
     )
     return _fit(features)
 
@@ -232,6 +234,13 @@ def test_a_step_between_features_and_classifier_is_not_compiled() -> None:
     assert verdict.score == pytest.approx(
         classifier.predict_proba(["subscribe to my channel"])[0], abs=TOLERANCE
     )
+
+
+def test_unknown_words_counted_with_other_tokens_are_not_compiled() -> None:
+    words = UnknownAwareTfidf(ngram_range=(1, 2))
+    words.token_pattern = r"(?u)\b\w+\b"  # one-letter words are tokens too
+    with pytest.raises(NotCompilable, match="default word tokens"):
+        CompiledClassifier(_fit(FeatureUnion([("word", words)])))
 
 
 def test_the_scorer_gives_sklearn_verdicts(shipped_model: SpamClassifier) -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from model.features import normalise_all
+from model.features import UnknownAwareTfidf, normalise_all
 from model.ngrams import CharGrams, WordGrams
 from training.corpus import shipped_examples
 
@@ -84,3 +84,12 @@ def test_n_gram_keys_that_do_not_fit_64_bits_are_refused() -> None:
     assert WordGrams(vocabulary, (1, 3)).columns("w1 w2").tolist() == [1, 2]
     with pytest.raises(ValueError, match="64 bits"):
         WordGrams(vocabulary, (1, 4))
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(TEXT | st.sampled_from(SHIPPED), max_size=6))
+def test_unknown_words_are_those_the_vectorizer_counts(texts: list[str]) -> None:
+    vectorizer = UnknownAwareTfidf(ngram_range=(1, 2), min_df=2, lowercase=False)
+    vectorizer.fit(SHIPPED[::3])
+    grams = WordGrams(vectorizer.vocabulary_, (1, 2))
+    assert grams.unknown(texts).tolist() == vectorizer.unknown_words(texts).tolist()
