@@ -30,7 +30,7 @@ test: $(VENV)/.test-deps
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-# About 5 minutes on 2 cores: in-process scoring and training, then gunicorn loaded by wrk
+# 3-5 minutes on 2 cores: in-process scoring and training, then gunicorn loaded by wrk
 # on loopback, then the review queue; writes bench/results/{results,queue}.{json,md}.
 bench: $(VENV)/.bench-deps
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
