@@ -93,3 +93,10 @@ def test_unknown_words_are_those_the_vectorizer_counts(texts: list[str]) -> None
     vectorizer.fit(SHIPPED[::3])
     grams = WordGrams(vectorizer.vocabulary_, (1, 2))
     assert grams.unknown(texts).tolist() == vectorizer.unknown_words(texts).tolist()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_lone_surrogate_or_a_rare_character_is_read_like_any_other(
+    kind: tuple[str, tuple[int, int]],
+) -> None:
+    _assert_same(kind, ["check \udc80out my\ud83d channel", "\U0010ffff check", "ǅ 𝔠𝔥𝔢𝔠𝔨 out"])
