@@ -145,13 +145,13 @@ class _TfidfBlock(_Block):
         # analyzer, a list.
         self._ids: Callable[[str], list[int] | np.ndarray]
         grams: CharGrams | WordGrams | None = None
-        if simple and vec.analyzer == "char_wb":
-            grams = CharGrams(self.vocabulary)
-        elif simple and vec.analyzer == "word" and vec.token_pattern == WordGrams.TOKEN_PATTERN:
-            try:
+        try:
+            if simple and vec.analyzer == "char_wb":
+                grams = CharGrams(self.vocabulary)
+            elif simple and vec.analyzer == "word" and vec.token_pattern == WordGrams.TOKEN_PATTERN:
                 grams = WordGrams(self.vocabulary, vec.ngram_range)
-            except ValueError:
-                grams = None
+        except ValueError:  # too big for their integer tables: sklearn's analyzer instead
+            grams = None
         self._grams = grams
         if self.unknown_square and not isinstance(grams, WordGrams):
             raise NotCompilable("unknown words are counted with the default word tokens only")

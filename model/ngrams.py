@@ -53,6 +53,8 @@ class CharGrams:
         for prefix in prefixes:
             node_of[prefix] = len(node_of) + 1
         rows = 2 + sum(len(p) < self.depth for p in prefixes)
+        if rows * self.width >= 2**31:
+            raise ValueError("the trie's table does not fit 32-bit indices")
         self.step = np.zeros(rows * self.width, dtype=np.int32)
         for prefix in prefixes:
             self.step[node_of[prefix[:-1]] * self.width + char_id[prefix[-1]]] = node_of[prefix]

@@ -100,3 +100,11 @@ def test_a_lone_surrogate_or_a_rare_character_is_read_like_any_other(
     kind: tuple[str, tuple[int, int]],
 ) -> None:
     _assert_same(kind, ["check \udc80out my\ud83d channel", "\U0010ffff check", "ǅ 𝔠𝔥𝔢𝔠𝔨 out"])
+
+
+def test_a_trie_too_big_for_32_bit_indices_is_refused() -> None:
+    # 50,000 characters after 100,002 nodes that read on: 5e9 entries
+    first = [chr(0x4E00 + i) for i in range(20_000)] + [chr(0x20000 + i) for i in range(30_000)]
+    vocabulary = {f"{c}xy": i for i, c in enumerate(first)}
+    with pytest.raises(ValueError, match="32-bit"):
+        CharGrams(vocabulary)
