@@ -112,7 +112,7 @@ class _Block:
 
 
 class _TfidfBlock(_Block):
-    """A TfidfVectorizer reproduced with dicts: analyzer, tf, idf, norm and coefficients."""
+    """A TfidfVectorizer reproduced: its n-grams found, tf, idf, norm and coefficients."""
 
     def __init__(self, vec: TfidfVectorizer, coef: np.ndarray, offset: int, weight: float):
         vocabulary: dict[str, int] = vec.vocabulary_

@@ -85,6 +85,7 @@ class UnknownAwareTfidf(TfidfVectorizer):
         )
 
     def _normalised(self, texts: list[str], unnormalised: Any) -> sparse.csr_matrix:
+        """Return the texts' unnormalised vectors divided by their norms with unknown words."""
         matrix = sparse.csr_matrix(unnormalised)
         squares = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
         norms = np.sqrt(squares + self.unknown_words(texts) * self.unknown_square())
