@@ -12,7 +12,6 @@ its slice of the coefficients.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -36,13 +35,8 @@ from model.signals import values as signal_values
 # and the decimals at which two contributions count as tied (then the lower column first).
 CANDIDATES_PER_REASON = 4
 TIE_DECIMALS = 6
-# Term frequencies of counts below this are looked up, not computed, on the one-text path.
-TF_TABLE_SIZE = 64
-# Below this many texts, plain floats beat whole-batch numpy operations; so they do for one
-# text's block with fewer n-grams than NUMPY_FROM, when its analyzer gives them as a list
-# (char_wb n-grams come as an array, and numpy counts those faster at any length).
+# Below this many texts, scoring them one by one beats whole-batch numpy operations.
 SMALL_BATCH = 8
-NUMPY_FROM = 200
 
 
 def _runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,10 +111,9 @@ class _TfidfBlock(_Block):
     def __init__(self, vec: TfidfVectorizer, coef: np.ndarray, offset: int, weight: float):
         vocabulary: dict[str, int] = vec.vocabulary_
         self.vocabulary = {term: int(i) for term, i in vocabulary.items()}
-        self.idf = [float(x) for x in vec.idf_] if vec.use_idf else [1.0] * len(vocabulary)
-        self.idf_array = np.array(self.idf, dtype=np.float64)
+        idf = vec.idf_ if vec.use_idf else np.ones(len(vocabulary))
+        self.idf_array = np.asarray(idf, dtype=np.float64)
         self.coef_array = np.asarray(coef, dtype=np.float64) * weight
-        self.coef = self.coef_array.tolist()
         self.offset = offset
         self.sublinear = bool(vec.sublinear_tf)
         self.binary = bool(vec.binary)
@@ -132,7 +125,6 @@ class _TfidfBlock(_Block):
         if isinstance(vec, UnknownAwareTfidf):
             self.norm = "l2"
             self.unknown_square = vec.unknown_square()
-        self._tfs = [0.0] + [self._tf(c) for c in range(1, TF_TABLE_SIZE)]
         self.lowercase = bool(vec.lowercase)
         simple = (
             vec.input == "content"
@@ -172,40 +164,10 @@ class _TfidfBlock(_Block):
 
     def contributions(self, text: str, out: _Row | None) -> float:
         """Return the block's share of the decision value; append per-column shares to out."""
-        ids = self._ids(text)
-        if isinstance(ids, np.ndarray) or len(ids) >= NUMPY_FROM:
-            extra = self._unknown_squares([text])
-            return self._contributions_numpy(np.sort(ids), out, float(np.sum(extra)))
-        counts = Counter(ids)
-        if not counts:
-            return 0.0
-        idf, coef, tfs = self.idf, self.coef, self._tfs
-        values = [
-            (i, (tfs[c] if c < len(tfs) else self._tf(c)) * idf[i]) for i, c in counts.items()
-        ]
-        if self.norm == "l2":
-            norm = math.sqrt(sum([v * v for _, v in values]))
-        elif self.norm == "l1":
-            norm = sum([abs(v) for _, v in values])
-        else:
-            norm = 1.0
-        if norm == 0.0:
-            return 0.0
-        if out is None:
-            return sum([v * coef[i] for i, v in values]) / norm
-        shares = [v / norm * coef[i] for i, v in values]
-        out.add([self.offset + i for i, _ in values], shares)
-        return sum(shares)
-
-    def _contributions_numpy(self, ids: np.ndarray, out: _Row | None, extra: float) -> float:
-        """Return contributions as ``contributions`` does, from a text's sorted columns.
-
-        ``extra`` is added to the squared l2 norm (the text's unknown words).
-        """
-        columns, counts = _runs(ids)
+        columns, counts = _runs(np.sort(np.asarray(self._ids(text), dtype=np.int32)))
         values = self._tf_idf(columns, counts)
         if self.norm == "l2":
-            norm = math.sqrt(float(values @ values) + extra)
+            norm = math.sqrt(float(values @ values) + float(np.sum(self._unknown_squares([text]))))
         elif self.norm == "l1":
             norm = float(np.abs(values).sum())
         else:
@@ -227,11 +189,6 @@ class _TfidfBlock(_Block):
             values += 1.0
         values *= self.idf_array[columns]
         return values
-
-    def _tf(self, count: int) -> float:
-        """Return the term frequency sklearn uses for a raw count."""
-        tf = 1.0 if self.binary else float(count)
-        return math.log(tf) + 1.0 if self.sublinear else tf
 
     def _batch_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return the text index and the column of each n-gram of every text."""
