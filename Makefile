@@ -25,8 +25,8 @@ run: $(BIN)/commentguard
 	$(BIN)/commentguard serve --bind 127.0.0.1:8000
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check service model training tests bench
-	$(BIN)/ruff format --check service model training tests bench
+	$(BIN)/ruff check service model training commentguard tests bench
+	$(BIN)/ruff format --check service model training commentguard tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
 

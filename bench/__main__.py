@@ -21,7 +21,7 @@ from bench import inprocess, load, report
 from model.artifact import save
 from model.fast import CompiledClassifier
 from model.store import ModelStore
-from service.auth import ApiKeys
+from service.api.auth import ApiKeys
 from service.keys import Keys
 from service.redis_client import embedded_url, shutdown_embedded, start_embedded
 from training.corpus import shipped_examples

@@ -27,9 +27,9 @@ from functools import partial  # noqa: E402
 from typing import Any  # noqa: E402
 
 from service.keys import Keys  # noqa: E402
-from service.queue import ReviewQueue  # noqa: E402
-from service.records import CommentStore  # noqa: E402
 from service.redis_client import shutdown_embedded, start_embedded  # noqa: E402
+from service.review.queue import ReviewQueue  # noqa: E402
+from service.review.records import CommentStore  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SITE = "bench.example.com"

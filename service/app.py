@@ -13,15 +13,18 @@ from flask import Flask
 from model.artifact import Artifact, Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
-from service import akismet, comments, errors, floor, health, moderate, review, settings
-from service.auth import ApiKeys
+from service import errors, settings
+from service.api import akismet, comments, floor, health
+from service.api.auth import ApiKeys
 from service.keys import Keys
-from service.moderators import Moderators
-from service.queue import ReviewQueue
-from service.records import CommentStore
 from service.redis_client import connect
 from service.reloader import ModelReloader
-from service.signals import Signals
+from service.review import api as review_api
+from service.review.queue import ReviewQueue
+from service.review.records import CommentStore
+from service.review.signals import Signals
+from service.web import moderate
+from service.web.moderators import Moderators
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Create the Flask app from defaults, ``COMMENTGUARD_*`` variables and overrides."""
     cfg = settings.load(overrides)
     data_dir = Path(cfg["DATA_DIR"])
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         COMMENTGUARD=cfg,
         MAX_CONTENT_LENGTH=cfg["MAX_BODY_BYTES"],
@@ -88,7 +91,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     # requests is atomic for both of them.
     app.before_request(reloader.maybe_reload)
     errors.register(app)
-    app.register_blueprint(review.bp)
+    app.register_blueprint(review_api.bp)
     app.register_blueprint(moderate.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)

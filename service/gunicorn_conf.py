@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from service import settings
-from service.auth import ApiKeys
+from service.api.auth import ApiKeys
 from service.keys import Keys
 from service.redis_client import connect, embedded_url, shutdown_embedded, start_embedded
 

@@ -8,7 +8,7 @@ from typing import Any
 import redis
 
 from service.keys import Keys
-from service.records import CommentStore
+from service.review.records import CommentStore
 
 SITE = "blog.example.com"
 

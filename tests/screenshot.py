@@ -14,7 +14,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.records import CommentStore
+from service.review.records import CommentStore
 from tests.review_data import SITE, comment
 from tests.test_moderate_browser import CHROMIUM, FLAGS
 

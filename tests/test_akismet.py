@@ -14,11 +14,11 @@ import redis
 from click.testing import CliRunner
 from flask import Flask
 
+from commentguard.cli import main
+from service.api.auth import ApiKeys
 from service.app import create_app
-from service.auth import ApiKeys
-from service.cli import main
 from service.keys import Keys
-from service.labels import LabelLog
+from service.review.labels import LabelLog
 from service.settings import SettingsError
 
 BLOG = "https://blog.example.com/"

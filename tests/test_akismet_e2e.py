@@ -15,9 +15,9 @@ import httpx
 import pytest
 import redis
 
-from service.auth import ApiKeys
+from service.api.auth import ApiKeys
 from service.keys import Keys
-from service.labels import LabelLog
+from service.review.labels import LabelLog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from service.auth import ApiKeys, digest
+from service.api.auth import ApiKeys, digest
 from service.keys import Keys
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from commentguard.cli import main
 from model.artifact import load
-from service.auth import ApiKeys
-from service.cli import main
+from service.api.auth import ApiKeys
 from service.keys import Keys
 from training.corpus import shipped_examples
 from training.datasets import SHIPPED

@@ -20,12 +20,12 @@ import pytest
 import redis
 from click.testing import CliRunner
 
+from commentguard.cli import main
 from model.store import ModelStore
-from service.auth import ApiKeys
-from service.cli import main
+from service.api.auth import ApiKeys
 from service.keys import Keys
-from service.labels import LabelLog
-from service.moderators import Moderators
+from service.review.labels import LabelLog
+from service.web.moderators import Moderators
 from training.datasets import SHIPPED, read_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from model.features import normalise_all
-from model.signals import _WORD_LISTS, GROUPS, PREFILTERED, Scan, TextSignals
+from model.patterns import PREFILTERED, WORD_LISTS, Scan
+from model.signals import GROUPS, TextSignals
 from training.corpus import shipped_examples
 
 
@@ -179,7 +180,7 @@ def _assert_scan_reads_like_each_pattern(text: str) -> None:
 
 def test_the_scan_finds_what_each_pattern_finds_on_the_shipped_texts() -> None:
     texts = normalise_all(e.text for e in shipped_examples())
-    assert sum(bool(Scan(t).count(p)) for t in texts for p in _WORD_LISTS) > 1000
+    assert sum(bool(Scan(t).count(p)) for t in texts for p in WORD_LISTS) > 1000
     assert all(sum(p.search(t) is not None for t in texts) >= 5 for p in PREFILTERED)
     for text in texts:
         _assert_scan_reads_like_each_pattern(text)

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.labels import LabelLog
-from service.moderate import link_view
+from service.review.labels import LabelLog
+from service.web.moderate import link_view
 from tests.review_data import enqueue
 
 HOSTILE = (

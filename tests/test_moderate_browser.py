@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from service.labels import LabelLog
+from service.review.labels import LabelLog
 from tests.review_data import SITE, comment, enqueue
 
 pytestmark = pytest.mark.browser

@@ -6,9 +6,9 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from service.cli import main
+from commentguard.cli import main
 from service.keys import Keys
-from service.moderators import Moderators
+from service.web.moderators import Moderators
 
 KEYS = Keys("cg:")
 

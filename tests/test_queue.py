@@ -9,12 +9,13 @@ import pytest
 import redis
 from flask import Flask
 
+from commentguard.retraining import to_examples
 from service.errors import APIError
 from service.keys import Keys
-from service.labels import LabelLog
-from service.queue import Decision, ReviewQueue
-from service.records import CommentStore
-from service.retraining import to_examples
+from service.review.items import Decision
+from service.review.labels import LabelLog
+from service.review.queue import ReviewQueue
+from service.review.records import CommentStore
 from tests.review_data import SITE, comment, enqueue
 
 KEYS = Keys("cg:")

@@ -8,9 +8,9 @@ import redis
 from click.testing import CliRunner
 from flask import Flask
 
-from service.cli import main
+from commentguard.cli import main
 from service.keys import Keys
-from service.queue import ReviewQueue
+from service.review.queue import ReviewQueue
 
 COMMENTS = {
     "spam-1": "CHECK OUT MY CHANNEL!!! subscribe please http://bit.ly/free-money",

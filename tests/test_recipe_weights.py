@@ -18,7 +18,7 @@ def test_heavier_labels_pull_the_score_further(small_corpus: Path) -> None:
     base = [e for f in data_files([small_corpus]) for e in read_file(f)]
     # A site where "subscribe to my channel" is ham (a music school announcing its lessons).
     site = [
-        # dealt into parts as service/retraining.py deals a site's labels
+        # dealt into parts as commentguard/retraining.py deals a site's labels
         Example(
             f"subscribe to my channel for lesson {i} of the guitar course",
             0,

@@ -10,11 +10,11 @@ import pytest
 import redis
 from click.testing import CliRunner, Result
 
+from commentguard.cli import main
+from commentguard.lifecycle import EXIT_REFUSED
 from model.store import ModelStore
-from service.cli import main
 from service.keys import Keys
-from service.labels import LabelLog
-from service.model_commands import EXIT_REFUSED
+from service.review.labels import LabelLog
 from training.datasets import SHIPPED, read_file
 
 pytestmark = pytest.mark.slow

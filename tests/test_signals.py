@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from service.signals import combine
+from service.review.signals import combine
 
 TEXT = "I really enjoyed how this article explains the new zoning rules for the old harbour."
 _ids = itertools.count()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
+from commentguard.cli import main
 from training.datasets import SHIPPED, read_file
 
 pytestmark = pytest.mark.slow

@@ -125,6 +125,13 @@ def _lovo(paths: tuple[Path, ...], build: Callable[[], Pipeline]) -> dict[str, A
     return {"protocol": "lovo", "files": per_file, "mean": mean}
 
 
+def paths_option(flag: str, dest: str, help: str, required: bool = False) -> Any:
+    """Return a repeatable option of files or directories, collected into ``dest``."""
+    return click.option(
+        flag, dest, multiple=True, required=required, type=click.Path(path_type=Path), help=help
+    )
+
+
 model_option = click.option(
     "--model",
     "model_spec",
@@ -136,12 +143,10 @@ model_option = click.option(
 
 @click.command()
 @model_option
-@click.option(
+@paths_option(
     "--data",
     "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Labelled data files or directories (repeatable; not used by probes).",
+    "Labelled data files or directories (repeatable; not used by probes).",
 )
 @click.option(
     "--protocol",

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from commentguard.retraining import Plan, plan, retrain
 from model.store import ModelStore
 from service.app import create_app
-from service.labels import LabelLog
 from service.redis_client import embedded_url, shutdown_embedded, start_embedded
-from service.retraining import Plan, plan, retrain
+from service.review.labels import LabelLog
 from training.datasets import SPAM, Example
 from training.report import plot_learning_curve
 from training.retrain import RetrainConfig

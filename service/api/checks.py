@@ -8,8 +8,8 @@ from typing import Any
 from flask import current_app
 
 from model.scorer import Verdict
+from service.api.validation import Comment
 from service.errors import APIError
-from service.validation import Comment
 
 RULES_VERSION = "rules"
 """The ``model_version`` of an answer a rule gave without asking the model."""
@@ -25,7 +25,7 @@ def check_comments(
 
     When saving, a retried comment is scored again rather than looked up first: that costs
     less than a Redis round trip, and the save-once script answers with the stored answer.
-    The model's verdicts go through the behaviour signals (service/signals.py); in shadow
+    The model's verdicts go through the behaviour signals (service/review/signals.py); in shadow
     mode the answer is the configured verdict and the computed one is reported beside it.
 
     Args:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from model.artifact import COMMENT_TYPE
 from service.errors import APIError
 from service.keys import Keys
+from service.review.items import Decision, Item, decision_of, enqueued_at, iso, undo_error
+from service.review.scripts import DECIDE, RELEASE, UNDO
 
 GROUP = "moderators"
 # A stream entry id; anything else cannot name a review item.
@@ -29,183 +28,6 @@ LABELS = ("spam", "ham")
 # A calibrated probability of 0.5 is where the model knows least.
 MOST_UNCERTAIN = 0.5
 DAY = 86400
-
-_NOW = r"""
-local t = redis.call('TIME')
-local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1e6)
-local function decode(raw)
-  if not raw then return {} end
-  local ok, value = pcall(cjson.decode, raw)
-  if ok then return value end
-  -- Python's JSON may hold a lone UTF-16 surrogate, which stops cjson: replace them.
-  ok, value = pcall(cjson.decode, (string.gsub(raw, '\\u[dD][89a-fA-F]%x%x', '\\ufffd')))
-  if ok then return value end
-  return {}
-end
-local function text(value)
-  if type(value) == 'string' then return value end
-  return ''
-end
-"""
-
-# One decision per item: the first caller wins, later ones learn who decided and when.
-# KEYS: record, review stream, audit, labels, review index, decided set.
-# ARGV: review id, label, moderator, note, lease ms, group, site, comment id, learn (1/0).
-_DECIDE = (
-    _NOW
-    + """
-local rec = redis.call('HMGET', KEYS[1], 'review_id', 'review_state', 'decision',
-  'decided_by', 'decided_at', 'comment', 'response', 'verdict', 'score')
-if rec[1] ~= ARGV[1] then
-  return {'superseded', rec[1] or ''}
-end
-if rec[2] == 'decided' then
-  return {'decided', rec[3], rec[4], rec[5]}
-end
-local pel = redis.pcall('XPENDING', KEYS[2], ARGV[6], ARGV[1], ARGV[1], 1)
-if type(pel) == 'table' and pel[1] and pel[1][2] ~= ARGV[3]
-    and pel[1][3] < tonumber(ARGV[5]) then
-  return {'claimed', pel[1][2], tostring(pel[1][3])}
-end
-redis.call('XACK', KEYS[2], ARGV[6], ARGV[1])
-redis.call('XDEL', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'review_state', 'decided', 'decision', ARGV[2],
-  'decided_by', ARGV[3], 'decided_at', now, 'note', ARGV[4])
-redis.call('HSET', KEYS[5], ARGV[1], cjson.encode({ARGV[7], ARGV[8]}))
-redis.call('ZADD', KEYS[6], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(now) - 86400)
-redis.call('XADD', KEYS[3], '*', 'event', 'decide', 'review_id', ARGV[1], 'site', ARGV[7],
-  'id', ARGV[8], 'moderator', ARGV[3], 'at', now, 'label', ARGV[2], 'note', ARGV[4],
-  'score', rec[9], 'verdict', rec[8], 'model_version', text(decode(rec[7]).model_version))
-if ARGV[9] == '1' then
-  local comment = decode(rec[6])
-  local post = type(comment.post) == 'table' and comment.post or {}
-  redis.call('XADD', KEYS[4], '*', 'site', ARGV[7], 'id', ARGV[8], 'label', ARGV[2],
-    'text', text(comment.content), 'post_url', text(post.url), 'type', text(comment.type),
-    'post_title', text(post.title),
-    'source', 'moderator:' .. ARGV[3], 'at', now)
-end
-return {'ok', now}
-"""
-)
-
-# Put a decided item back in the queue as a new entry and withdraw its label.
-# KEYS: record, review stream, audit, labels, decided set.
-# ARGV: review id, moderator, undo window seconds, site, comment id.
-_UNDO = (
-    _NOW
-    + """
-local rec = redis.call('HMGET', KEYS[1], 'review_id', 'review_state', 'decision',
-  'decided_by', 'decided_at', 'score', 'verdict', 'response')
-if rec[1] ~= ARGV[1] then
-  return {'superseded', rec[1] or ''}
-end
-if rec[2] ~= 'decided' then
-  return {'not_decided'}
-end
-if rec[4] ~= ARGV[2] then
-  return {'not_decider', rec[4]}
-end
-if tonumber(now) - tonumber(rec[5]) > tonumber(ARGV[3]) then
-  return {'too_late', rec[5]}
-end
-local new_id = redis.call('XADD', KEYS[2], '*', 'site', ARGV[4], 'id', ARGV[5], 'score', rec[6])
-redis.call('HSET', KEYS[1], 'review_id', new_id, 'review_state', 'pending')
-redis.call('HDEL', KEYS[1], 'decision', 'decided_by', 'decided_at', 'note')
-redis.call('ZREM', KEYS[5], ARGV[1])
-redis.call('XADD', KEYS[3], '*', 'event', 'undo', 'review_id', ARGV[1], 'site', ARGV[4],
-  'id', ARGV[5], 'moderator', ARGV[2], 'at', now, 'label', rec[3], 'requeued_as', new_id,
-  'score', rec[6], 'verdict', rec[7], 'model_version', text(decode(rec[8]).model_version))
-redis.call('XADD', KEYS[4], '*', 'site', ARGV[4], 'id', ARGV[5], 'label', 'retracted',
-  'text', '', 'source', 'moderator:' .. ARGV[2], 'at', now)
-return {'ok', new_id}
-"""
-)
-
-# Hand a claim back: mark it idle for a whole lease so the next claim takes it.
-# KEYS: review stream. ARGV: review id, moderator, group, lease ms.
-_RELEASE = """
-local pel = redis.pcall('XPENDING', KEYS[1], ARGV[3], ARGV[1], ARGV[1], 1)
-if type(pel) ~= 'table' or not pel[1] or pel[1][3] >= tonumber(ARGV[4]) then
-  return {'not_claimed'}
-end
-if pel[1][2] ~= ARGV[2] then
-  return {'not_yours', pel[1][2]}
-end
-redis.call('XCLAIM', KEYS[1], ARGV[3], ARGV[2], 0, ARGV[1], 'IDLE', ARGV[4], 'JUSTID')
-return {'ok'}
-"""
-
-
-def iso(ts: float | str) -> str:
-    """Return a Unix time as an ISO 8601 UTC string."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(ts)))
-
-
-def enqueued_at(review_id: str) -> float:
-    """Return when a stream entry was added, from its id."""
-    return int(review_id.partition("-")[0]) / 1000
-
-
-@dataclass(frozen=True)
-class Item:
-    """A comment waiting for a moderator, with its stored record."""
-
-    review_id: str
-    site: str
-    comment_id: str
-    score: float
-    record: dict[str, Any]
-    claimed_by: str | None = None
-    claim_expires_at: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the item as JSON-ready data."""
-        answer = json.loads(self.record.get("response") or "{}")
-        comment = json.loads(self.record.get("comment") or "{}")
-        claim = None
-        if self.claimed_by is not None and self.claim_expires_at is not None:
-            claim = {"moderator": self.claimed_by, "expires_at": iso(self.claim_expires_at)}
-        return {
-            "review_id": self.review_id,
-            "site": self.site,
-            "comment_id": self.comment_id,
-            "score": self.score,
-            "verdict": answer.get("verdict", "unsure"),
-            "reasons": answer.get("reasons", []),
-            "model_version": answer.get("model_version"),
-            "content": comment.get("content", ""),
-            "type": comment.get("type", COMMENT_TYPE),
-            "author": comment.get("author", {}),
-            "post": comment.get("post", {}),
-            "created_at": comment.get("created_at"),
-            "received_at": iso(self.record["received_at"])
-            if "received_at" in self.record
-            else None,
-            "enqueued_at": iso(enqueued_at(self.review_id)),
-            "claim": claim,
-        }
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A moderator's verdict on a review item."""
-
-    review_id: str
-    label: str
-    moderator: str
-    at: float
-    undo_until: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the decision as JSON-ready data."""
-        return {
-            "review_id": self.review_id,
-            "label": self.label,
-            "decided_by": self.moderator,
-            "decided_at": iso(self.at),
-            "undo_until": iso(self.undo_until),
-        }
 
 
 class ReviewQueue:
@@ -225,9 +47,9 @@ class ReviewQueue:
         self.undo_seconds = undo_seconds
         self.scan_limit = scan_limit
         self.stream = keys.review_stream()
-        self._decide = redis_client.register_script(_DECIDE)
-        self._undo = redis_client.register_script(_UNDO)
-        self._release = redis_client.register_script(_RELEASE)
+        self._decide = redis_client.register_script(DECIDE)
+        self._undo = redis_client.register_script(UNDO)
+        self._release = redis_client.register_script(RELEASE)
 
     @classmethod
     def from_settings(
@@ -491,30 +313,16 @@ class ReviewQueue:
                     self._decide(keys=keys, args=args, client=pipe)
                 replies = iter(pipe.execute())
         return [
-            self._decision(rid, label, moderator, next(replies) if comment else None)
+            decision_of(
+                rid,
+                label,
+                moderator,
+                next(replies) if comment else None,
+                self.lease_ms,
+                self.undo_seconds,
+            )
             for (rid, label, _), comment in zip(decisions, comments, strict=True)
         ]
-
-    def _decision(
-        self, rid: str, label: str, moderator: str, reply: list[str] | None
-    ) -> Decision | APIError:
-        """Turn the decide script's reply into a Decision or the error to answer."""
-        if reply is None:
-            return APIError(404, "not_found", f"no review item {rid!r}")
-        status, *rest = reply
-        if status == "ok":
-            at = float(rest[0])
-            return Decision(rid, label, moderator, at, at + self.undo_seconds)
-        if status == "decided":
-            decided, by, when = rest
-            return APIError(
-                409, "already_decided", f"already decided {decided} by {by} at {iso(when)}"
-            )
-        if status == "claimed":
-            holder, idle_ms = rest
-            until = iso(time.time() + (self.lease_ms - int(idle_ms)) / 1000)
-            return APIError(409, "claimed", f"claimed by {holder} until {until}")
-        return _superseded(rid, rest[0])
 
     def undo(self, review_id: str, moderator: str) -> str:
         """Undo the moderator's recent decision; return the item's new review id."""
@@ -533,18 +341,7 @@ class ReviewQueue:
         )
         if status == "ok":
             return str(rest[0])
-        if status == "not_decided":
-            raise APIError(409, "not_decided", f"review item {review_id!r} is not decided")
-        if status == "not_decider":
-            raise APIError(403, "not_decider", f"only {rest[0]}, who decided it, may undo it")
-        if status == "too_late":
-            raise APIError(
-                409,
-                "undo_window_passed",
-                f"decided at {iso(rest[0])}; decisions can be undone for"
-                f" {self.undo_seconds:g} seconds",
-            )
-        raise _superseded(review_id, rest[0])
+        raise undo_error(review_id, status, rest, self.undo_seconds)
 
     def release(self, review_id: str, moderator: str) -> None:
         """Hand the moderator's claim back to the queue at once."""
@@ -558,12 +355,3 @@ class ReviewQueue:
             raise APIError(409, "not_claimed", f"review item {review_id!r} is not claimed")
         if status == "not_yours":
             raise APIError(409, "claimed", f"claimed by {rest[0]}, not by {moderator}")
-
-
-def _superseded(rid: str, current: str) -> APIError:
-    """Return the error for a review id that an undo replaced."""
-    if current:
-        return APIError(
-            409, "superseded", f"review item {rid!r} was undone and queued again as {current!r}"
-        )
-    return APIError(404, "not_found", f"no review item {rid!r}")

@@ -17,11 +17,11 @@ from werkzeug.exceptions import HTTPException
 from model.artifact import COMMENT_TYPE
 from model.classifier import Reason
 from model.scorer import Verdict
-from service.checks import check_comments
+from service.api.checks import check_comments
+from service.api.validation import MAX_FIELD_CHARS, Comment
 from service.errors import APIError
-from service.labels import LabelLog
+from service.review.labels import LabelLog
 from service.settings import SettingsError
-from service.validation import MAX_FIELD_CHARS, Comment
 
 log = logging.getLogger(__name__)
 

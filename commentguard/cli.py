@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
+from commentguard.lifecycle import models, recheck, simulate, train
 from service import settings
-from service.auth import ApiKeys
+from service.api.auth import ApiKeys
 from service.keys import Keys
-from service.model_commands import models, recheck, simulate, train
-from service.moderators import Moderators
 from service.redis_client import connect
+from service.web.moderators import Moderators
 from training.commands import evaluate, score
 
 

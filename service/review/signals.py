@@ -22,12 +22,12 @@ import redis
 
 from model.artifact import Cutoffs
 from model.classifier import Reason
+from model.patterns import CHEAP_TLDS, link_domains, shorteners
 from model.scorer import Verdict
-from model.signals import CHEAP_TLDS, link_domains, shorteners
 from model.text import normalise
+from service.api.validation import Comment
 from service.keys import Keys
-from service.records import Tally
-from service.validation import Comment
+from service.review.records import Tally
 
 # An author URL whose host strings several keywords together: best-cheap-pills-online.com.
 _STUFFED_HOST = re.compile(r"(?:[a-z0-9]+-){3,}[a-z0-9]+\.")

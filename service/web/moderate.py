@@ -32,8 +32,9 @@ from flask.typing import ResponseReturnValue
 
 from model.text import extract_urls, normalise
 from service.errors import APIError
-from service.queue import MOST_UNCERTAIN, iso
-from service.review import MAX_NOTE_CHARS, queue
+from service.review.api import MAX_NOTE_CHARS, queue
+from service.review.items import iso
+from service.review.queue import MOST_UNCERTAIN
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
 

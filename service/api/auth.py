@@ -115,19 +115,35 @@ def bearer_token(missing: str) -> str:
     return token.strip()
 
 
-def require_api_key(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let the call through only with a known ``Authorization: Bearer <key>``; set g.site."""
+def bearer_guard(
+    missing: str, lookup: Callable[[str], str | None], code: str, unknown: str, attr: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Return a decorator that lets a call through only with a bearer token ``lookup`` knows.
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        token = bearer_token(
-            "send an API key as `Authorization: Bearer <key>`;"
-            " create one with `commentguard keys create --site NAME`"
-        )
-        site = current_app.extensions["commentguard.api_keys"].site_for(token)
-        if site is None:
-            raise APIError(401, "invalid_api_key", "this API key is unknown or was revoked")
-        g.site = site
-        return view(*args, **kwargs)
+    The name ``lookup`` returns is set as ``g.<attr>``; no token answers 401 with ``missing``,
+    an unknown one 401 with ``code`` and ``unknown``.
+    """
 
-    return wrapped
+    def guard(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            name = lookup(bearer_token(missing))
+            if name is None:
+                raise APIError(401, code, unknown)
+            setattr(g, attr, name)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return guard
+
+
+require_api_key = bearer_guard(
+    "send an API key as `Authorization: Bearer <key>`;"
+    " create one with `commentguard keys create --site NAME`",
+    lambda token: current_app.extensions["commentguard.api_keys"].site_for(token),
+    "invalid_api_key",
+    "this API key is unknown or was revoked",
+    "site",
+)
+"""Let the call through only with a known ``Authorization: Bearer <key>``; set g.site."""

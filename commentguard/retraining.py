@@ -14,7 +14,7 @@ from typing import Any
 from model.artifact import COMMENT_TYPE, Artifact, ArtifactError
 from model.store import ModelStore
 from model.text import without_post_links
-from service.labels import Label, LabelLog
+from service.review.labels import Label, LabelLog
 from training.corpus import PARTS
 from training.datasets import HAM, SPAM, Example
 from training.retrain import Outcome, Phases, RetrainConfig, gate_label_count, run

@@ -9,7 +9,7 @@ import time
 import redis
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.auth import digest
+from service.api.auth import digest
 from service.keys import Keys
 
 TOKEN_PREFIX = "cgm_"

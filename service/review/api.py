@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.auth import bearer_token
-from service.comments import json_body
+from service.api.auth import bearer_guard
+from service.api.comments import json_body
 from service.errors import APIError
-from service.queue import LABELS, ReviewQueue
+from service.review.queue import LABELS, ReviewQueue
 
 bp = Blueprint("review", __name__, url_prefix="/v1/review")
 
@@ -27,22 +25,15 @@ def queue() -> ReviewQueue:
     return q
 
 
-def require_moderator(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Let the call through only with a moderator's bearer token; set g.moderator."""
-
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        token = bearer_token(
-            "send a moderator token as `Authorization: Bearer <token>`;"
-            " print one with `commentguard moderators token NAME`"
-        )
-        name = current_app.extensions["commentguard.moderators"].name_for_token(token)
-        if name is None:
-            raise APIError(401, "invalid_token", "this moderator token is unknown or was replaced")
-        g.moderator = name
-        return view(*args, **kwargs)
-
-    return wrapped
+require_moderator = bearer_guard(
+    "send a moderator token as `Authorization: Bearer <token>`;"
+    " print one with `commentguard moderators token NAME`",
+    lambda token: current_app.extensions["commentguard.moderators"].name_for_token(token),
+    "invalid_token",
+    "this moderator token is unknown or was replaced",
+    "moderator",
+)
+"""Let the call through only with a moderator's bearer token; set g.moderator."""
 
 
 def _int_arg(value: Any, name: str, low: int, high: int) -> int:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from model.scorer import Scorer
 from service.errors import APIError
-from service.queue import Item, ReviewQueue
+from service.review.items import Item
+from service.review.queue import ReviewQueue
 
 
 @dataclass(frozen=True)

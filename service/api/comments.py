@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from service.auth import require_api_key
-from service.checks import check_comments
+from service.api.auth import require_api_key
+from service.api.checks import check_comments
+from service.api.validation import Comment, parse_comment
 from service.errors import APIError
-from service.validation import Comment, parse_comment
 
 bp = Blueprint("comments", __name__, url_prefix="/v1/comments")
 

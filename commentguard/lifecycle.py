@@ -13,19 +13,19 @@ from typing import Any
 import click
 import redis
 
+from commentguard.retraining import Plan, RetrainError, plan, retrain
+from commentguard.simulation import simulate as run_simulation
+from commentguard.simulation import write_curve
 from model.artifact import ArtifactError, load
 from model.store import ModelStore
 from service import settings
 from service.app import configured_scorer
 from service.keys import Keys
-from service.labels import LabelLog
-from service.queue import ReviewQueue
-from service.recheck import Recheck, counts
 from service.redis_client import connect
-from service.retraining import RetrainError, plan, retrain
-from service.simulation import simulate as run_simulation
-from service.simulation import write_curve
-from training.commands import examples_of, files_of
+from service.review.labels import LabelLog
+from service.review.queue import ReviewQueue
+from service.review.recheck import Recheck, counts
+from training.commands import examples_of, files_of, paths_option
 from training.corpus import shipped_examples
 from training.datasets import SHIPPED
 from training.retrain import RetrainConfig
@@ -84,20 +84,16 @@ def _say(message: str) -> None:
 
 
 @click.command()
-@click.option(
+@paths_option(
     "--data",
     "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Base corpus: TubeSpam CSV or JSON Lines files or directories (repeatable)."
+    "Base corpus: TubeSpam CSV or JSON Lines files or directories (repeatable)."
     "  Default: the shipped corpus.",
 )
-@click.option(
+@paths_option(
     "--extra",
     "extra_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="More labelled files to train on, in the formats `evaluate` reads (repeatable).",
+    "More labelled files to train on, in the formats `evaluate` reads (repeatable).",
 )
 @click.option(
     "--min-new-labels",
@@ -140,21 +136,36 @@ def train(
         _say(f"model {store.current_version()} is published; not training")
         return
     with _one_run_at_a_time(store):
-        _train(cfg, store, paths, extra_paths, min_new_labels, tolerance, force, out, seed)
+        the_plan = _plan_to_run(cfg, store, min_new_labels, force, out)
+        if the_plan is None:
+            return
+        base_files = files_of(list(paths) or [SHIPPED])
+        base = examples_of(list(paths)) if paths else shipped_examples()
+        extra = examples_of(extra_paths) if extra_paths else []
+        outcome = retrain(
+            store,
+            the_plan,
+            base,
+            extra,
+            _config(cfg, tolerance, force, seed),
+            _say,
+            [f.name for f in base_files],
+            out,
+        )
+    click.echo(outcome.directory)
+    if out is None and not outcome.published:
+        _say(f"not published: the gate refused {outcome.version}; see {outcome.report}")
+        sys.exit(EXIT_REFUSED)
 
 
-def _train(
+def _plan_to_run(
     cfg: dict[str, Any],
     store: ModelStore,
-    paths: tuple[Path, ...],
-    extra_paths: tuple[Path, ...],
     min_new_labels: int | None,
-    tolerance: float | None,
     force: bool,
     out: Path | None,
-    seed: int,
-) -> None:
-    """Plan a run from the labels; train, gate and publish when enough labels arrived."""
+) -> Plan | None:
+    """Plan a run from the labels; None (and say why) when too few new labels arrived."""
     with _redis(cfg) as client:
         try:
             the_plan = plan(store, LabelLog(client, Keys(cfg["REDIS_PREFIX"])), force)
@@ -166,24 +177,8 @@ def _train(
             f"{the_plan.new} new labels since model {the_plan.current.version}"
             f" (needs {needed}); not training"
         )
-        return
-    base_files = files_of(list(paths) or [SHIPPED])
-    base = examples_of(list(paths)) if paths else shipped_examples()
-    extra = examples_of(extra_paths) if extra_paths else []
-    outcome = retrain(
-        store,
-        the_plan,
-        base,
-        extra,
-        _config(cfg, tolerance, force, seed),
-        _say,
-        [f.name for f in base_files],
-        out,
-    )
-    click.echo(outcome.directory)
-    if out is None and not outcome.published:
-        _say(f"not published: the gate refused {outcome.version}; see {outcome.report}")
-        sys.exit(EXIT_REFUSED)
+        return None
+    return the_plan
 
 
 @click.group()
@@ -270,20 +265,16 @@ def recheck(apply: bool) -> None:
 
 
 @click.command()
-@click.option(
+@paths_option(
     "--data",
     "paths",
-    multiple=True,
+    "The new site's labelled comments, replayed in file order (repeatable).",
     required=True,
-    type=click.Path(path_type=Path),
-    help="The new site's labelled comments, replayed in file order (repeatable).",
 )
-@click.option(
+@paths_option(
     "--base",
     "base_paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Corpus of the initial model (default: the shipped files not given as --data).",
+    "Corpus of the initial model (default: the shipped files not given as --data).",
 )
 @click.option("--every", default=50, show_default=True, help="Retrain after this many labels.")
 @click.option(

@@ -1,0 +1,1 @@
+"""The ``commentguard`` command: the one package that imports both the service and training."""

@@ -1,0 +1,1 @@
+"""The platform-facing HTTP API: comment checks, the Akismet protocol, API keys, health."""

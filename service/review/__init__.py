@@ -1,0 +1,1 @@
+"""Review: comment records, the moderators' queue, labels, re-checks and behaviour signals."""

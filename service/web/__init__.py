@@ -1,0 +1,1 @@
+"""The moderator's web page and the moderator accounts behind it."""
