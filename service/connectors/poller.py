@@ -2,7 +2,8 @@
 
 Blogger has no comment webhooks, so one poll does what a webhook would have:
 
-1. list the pending comments published since the cursor (less an overlap), page by page;
+1. list the pending comments published since the cursor (less an overlap), every page
+   before moderating any (moderating shrinks the list the page tokens walk);
 2. check each as ``POST /v1/comments/check`` would (the record is written once per
    (site, comment id), and an unsure comment is queued for the moderators);
 3. approve the ham, mark the spam, and track the unsure in Redis;
@@ -106,13 +107,16 @@ class BloggerPoller:
         newest = _parse_time(cursor) if cursor else None
         start = (newest - self.overlap).isoformat() if newest else None
         try:
-            for page in self.client.pending_pages(start, self.page_size):
-                report.listed += len(page)
-                self._handle_page(page, report)
-                for c in page:
-                    published = _parse_time(c.published)
-                    if published and (newest is None or published > newest):
-                        newest = published
+            # Every page is read before anything is moderated: a comment approved between two
+            # pages would leave the pending list and could shift a later page past another.
+            listed = [c for page in self.client.pending_pages(start, self.page_size) for c in page]
+            report.listed = len(listed)
+            for at in range(0, len(listed), self.page_size):
+                self._handle_page(listed[at : at + self.page_size], report)
+            for c in listed:
+                published = _parse_time(c.published)
+                if published and (newest is None or published > newest):
+                    newest = published
             if newest is not None:
                 self.redis.set(self.cursor_key, newest.isoformat())
                 report.cursor = newest.isoformat()
