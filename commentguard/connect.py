@@ -49,7 +49,7 @@ def blogger_poller(app: Flask, blog: str, credentials: Path, site: str) -> Blogg
 
 
 @connect.command("blogger")
-@click.option("--blog", required=True, help="The blog's id (Blogger's settings, or its URL).")
+@click.option("--blog", default=None, help="The blog's id (default COMMENTGUARD_BLOGGER_BLOG).")
 @click.option(
     "--credentials",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -60,7 +60,7 @@ def blogger_poller(app: Flask, blog: str, credentials: Path, site: str) -> Blogg
 @click.option("--once", is_flag=True, help="Poll once and exit (for cron).")
 @click.option("--interval", type=float, default=None, help="Seconds between polls (default 60).")
 def blogger(
-    blog: str, credentials: Path | None, site: str | None, once: bool, interval: float | None
+    blog: str | None, credentials: Path | None, site: str | None, once: bool, interval: float | None
 ) -> None:
     """Check the pending comments of a Blogger blog and approve or mark them as spam.
 
@@ -74,6 +74,9 @@ def blogger(
     path = credentials or (Path(cfg["BLOGGER_CREDENTIALS"]) if cfg["BLOGGER_CREDENTIALS"] else None)
     if path is None:
         raise click.UsageError("give --credentials FILE or set COMMENTGUARD_BLOGGER_CREDENTIALS")
+    blog = blog or cfg["BLOGGER_BLOG"]
+    if not blog:
+        raise click.UsageError("give --blog ID or set COMMENTGUARD_BLOGGER_BLOG")
     wait = interval if interval is not None else cfg["BLOGGER_INTERVAL"]
     with app.app_context():
         try:

@@ -150,6 +150,9 @@ BLOGGER_API_URL = "https://www.googleapis.com/blogger/v3"
 BLOGGER_TOKEN_URI: str | None = None
 """OAuth2 token endpoint to refresh at; unset keeps the credentials file's or Google's."""
 
+BLOGGER_BLOG: str | None = None
+"""Id of the blog `commentguard connect blogger` polls when no `--blog` is given."""
+
 BLOGGER_CREDENTIALS: str | None = None
 """Blogger credentials file (authorized user or service account) when no `--credentials`."""
 
