@@ -77,11 +77,21 @@ def test_an_authorized_user_file_refreshes_at_the_configured_endpoint(tmp_path: 
     assert creds.scopes == [SCOPE]  # type: ignore[attr-defined]
 
 
+def test_a_file_from_credentials_to_json_is_an_authorized_user(tmp_path: Path) -> None:
+    path = tmp_path / "token.json"
+    info = {"token": "t", "refresh_token": "r", "client_id": "c", "client_secret": "s"}
+    path.write_text(json.dumps(info | {"token_uri": "https://oauth2.example.invalid/token"}))
+    creds = load_credentials(path)
+    assert creds.refresh_token == "r"  # type: ignore[attr-defined]
+    assert not creds.valid  # no expiry was saved: refreshed before the first call
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("{not json", "cannot read credentials"),
         ('{"installed": {}}', "neither an authorized-user file nor a service-account key"),
+        ("[]", "neither an authorized-user file nor a service-account key"),
     ],
 )
 def test_a_file_that_is_no_credentials_is_refused(tmp_path: Path, text: str, message: str) -> None:

@@ -92,7 +92,10 @@ def load_credentials(
         info = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
         raise ValueError(f"cannot read credentials {path}: {e}") from None
-    kind = info.get("type") if isinstance(info, dict) else None
+    if not isinstance(info, dict):
+        info = {}
+    # google-auth-oauthlib's Credentials.to_json() writes an authorized user without "type".
+    kind = info.get("type") or ("authorized_user" if "refresh_token" in info else None)
     creds: Any
     if kind == "authorized_user":
         creds = user_credentials.Credentials.from_authorized_user_info(info, scopes=[SCOPE])
