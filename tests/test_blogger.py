@@ -262,3 +262,35 @@ def test_a_poll_past_its_budget_stops_and_the_next_one_goes_on(
     for name, group in ids.items():
         assert [state.status(c) for c in group] == [STATUS_OF[name]] * len(group)
     assert all(n == 1 for n in state.applied.values())
+
+
+def test_a_decision_undone_and_decided_the_other_way_is_applied_again(
+    poller: BloggerPoller,
+    blogger: tuple[FakeBlogger, str],
+    blogger_app: Flask,
+    redis_client: redis.Redis,
+) -> None:
+    state = blogger[0]
+    cid = state.add(UNSURE[0])
+    poller.poll()
+    client = blogger_app.test_client()
+    mod = moderator(blogger_app)
+
+    def decide(label: str) -> str:
+        claimed = client.post("/v1/review/claim", json={"count": 1}, headers=mod).get_json()
+        rid = claimed["items"][0]["review_id"]
+        r = client.post(f"/v1/review/items/{rid}/decision", json={"label": label}, headers=mod)
+        assert r.status_code == 200
+        return str(rid)
+
+    first = decide("ham")
+    assert poller.poll().decided == 1 and state.status(cid) == "LIVE"
+    assert client.post(f"/v1/review/items/{first}/undo", headers=mod).status_code == 200
+    assert poller.poll().decided == 0  # waiting for the new decision: Blogger keeps it LIVE
+    decide("spam")
+    assert poller.poll().decided == 1 and state.status(cid) == "SPAM"
+    assert dict(state.applied) == {("approve", cid): 1, ("markAsSpam", cid): 1}
+    assert redis_client.hexists(f"cg:blogger:{state.blog_id}:unsure", cid)
+    poller.undo_seconds = 0  # the decision can no longer be undone: stop watching it
+    poller.poll()
+    assert not redis_client.hexists(f"cg:blogger:{state.blog_id}:unsure", cid)
