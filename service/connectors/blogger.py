@@ -2,8 +2,9 @@
 
 Requests go through google-auth's ``AuthorizedSession``, which adds the OAuth2 bearer token,
 refreshes it when it has expired and retries once on a 401. Quota errors (429, and 403 with
-reason ``rateLimitExceeded`` or ``userRateLimitExceeded``) and 5xx answers are retried with
-exponential backoff and full jitter, or after ``Retry-After`` when the answer has one.
+reason ``rateLimitExceeded`` or ``userRateLimitExceeded``), 5xx answers and lost connections
+or timeouts are retried with exponential backoff and full jitter, or after ``Retry-After``
+when the answer has one.
 """
 
 from __future__ import annotations
@@ -228,7 +229,9 @@ class BloggerClient:
                 response = self.session.request(
                     method, self.base_url + path, params=params, timeout=self.timeout
                 )
-            except requests.ConnectionError as e:
+            except (requests.ConnectionError, requests.Timeout) as e:
+                # A moderation that timed out may have been applied: its retry then gets a
+                # 400 "already", which the poller counts as done.
                 if last:
                     raise BloggerError(0, "connection", str(e)) from None
                 self._wait(attempt, None, f"{method} {path}: {e}")
