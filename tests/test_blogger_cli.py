@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from click.testing import CliRunner
 
 from commentguard.cli import main
@@ -26,6 +27,19 @@ def blogger() -> Iterator[tuple[FakeBlogger, str]]:
     state = FakeBlogger()
     with serve(state) as url:
         yield state, url
+
+
+@pytest.fixture
+def redis_url(embedded_redis: str) -> Iterator[str]:
+    """Return the flushed embedded Redis: these start processes, once is enough.
+
+    The connector's behaviour on every Redis target is in test_blogger.py.
+    """
+    client = redis.Redis.from_url(embedded_redis)
+    client.flushdb()
+    yield embedded_redis
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

@@ -214,7 +214,8 @@ def create_app(state: FakeBlogger) -> Flask:
 def serve(state: FakeBlogger) -> Iterator[str]:
     """Serve the stand-in on a free port of 127.0.0.1; yield its base URL."""
     server = make_server("127.0.0.1", 0, create_app(state), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for one, and every test stops a server.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
