@@ -4,6 +4,7 @@ COPY pyproject.toml README.md ./
 COPY model model
 COPY service service
 COPY training training
+COPY commentguard commentguard
 RUN pip install --no-cache-dir . && useradd --create-home commentguard \
     && mkdir -p /data && chown commentguard /data
 USER commentguard

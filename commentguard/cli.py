@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from commentguard import connect as connectors
 from commentguard.lifecycle import models, recheck, simulate, train
 from service import settings
 from service.api.auth import ApiKeys
@@ -136,3 +137,4 @@ main.add_command(score)
 main.add_command(models)
 main.add_command(recheck)
 main.add_command(simulate)
+main.add_command(connectors.connect)

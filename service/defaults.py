@@ -143,3 +143,39 @@ LOG_ODDS_AUTHOR_URL = 1.0
 
 SHADOW_VERDICT: str | None = None
 """Shadow mode: always answer this verdict (ham/unsure/spam), computed one in ``shadow``."""
+
+BLOGGER_API_URL = "https://www.googleapis.com/blogger/v3"
+"""Base URL of the Blogger API v3 the Blogger connector calls."""
+
+BLOGGER_TOKEN_URI: str | None = None
+"""OAuth2 token endpoint to refresh at; unset keeps the credentials file's or Google's."""
+
+BLOGGER_BLOG: str | None = None
+"""Id of the blog `commentguard connect blogger` polls when no `--blog` is given."""
+
+BLOGGER_CREDENTIALS: str | None = None
+"""Blogger credentials file (authorized user or service account) when no `--credentials`."""
+
+BLOGGER_INTERVAL = 60.0
+"""Seconds between two polls of the Blogger connector (`--interval` overrides it)."""
+
+BLOGGER_PAGE_SIZE = 100
+"""Pending comments asked for per comments.listByBlog page (maxResults)."""
+
+BLOGGER_OVERLAP_SECONDS = 600.0
+"""Seconds before the cursor a poll starts listing from, for comments indexed late."""
+
+BLOGGER_REQUESTS_PER_POLL = 500
+"""Most Blogger API requests one poll makes (retries included); the next poll goes on."""
+
+BLOGGER_REQUESTS_PER_MINUTE = 60
+"""Most Blogger API requests in any minute; the connector waits rather than exceed it."""
+
+BLOGGER_RETRIES = 6
+"""Retries of a Blogger request refused for quota (429, 403 rate limit) or by a 5xx."""
+
+BLOGGER_BACKOFF_SECONDS = 1.0
+"""First backoff of a retried Blogger request, in seconds; doubles each retry, with jitter."""
+
+BLOGGER_BACKOFF_MAX_SECONDS = 64.0
+"""Longest wait before a retry of a Blogger request, in seconds (Retry-After included)."""

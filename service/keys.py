@@ -68,3 +68,15 @@ class Keys:
     def signal_author(self, site: str, digest: str) -> str:
         """Hash counting an author's automatic ham and spam verdicts on a site."""
         return f"{self.prefix}sig:author:{site}:{digest}"
+
+    def blogger_cursor(self, blog: str) -> str:
+        """String with the newest ``published`` time the Blogger connector has read for a blog."""
+        return f"{self.prefix}blogger:{blog}:cursor"
+
+    def blogger_applied(self, blog: str) -> str:
+        """Hash from each Blogger comment id to the verdict applied there (ham or spam)."""
+        return f"{self.prefix}blogger:{blog}:applied"
+
+    def blogger_unsure(self, blog: str) -> str:
+        """Hash from each unsure Blogger comment id awaiting a moderator to its post id."""
+        return f"{self.prefix}blogger:{blog}:unsure"

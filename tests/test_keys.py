@@ -24,3 +24,10 @@ def test_literal_review_and_moderator_keys():
     assert keys.moderators() == "cg:moderators"
     assert keys.moderator_token("ab12") == "cg:modtoken:ab12"
     assert Keys("other:").moderator("ann") == "other:moderator:ann"
+
+
+def test_literal_blogger_connector_keys():
+    keys = Keys()
+    assert keys.blogger_cursor("807") == "cg:blogger:807:cursor"
+    assert keys.blogger_applied("807") == "cg:blogger:807:applied"
+    assert keys.blogger_unsure("807") == "cg:blogger:807:unsure"

@@ -1,0 +1,1 @@
+"""Connectors for platforms without webhooks: they pull comments and apply verdicts."""

@@ -1,0 +1,1 @@
+"""Local stand-ins of the platforms the connectors talk to."""
