@@ -1,0 +1,177 @@
+"""The dispatcher: POST each outbox event, signed, to its site's callback, at least once."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+import redis
+
+from service.delivery import metrics
+from service.delivery.callbacks import Callback, Callbacks
+from service.delivery.outbox import Event, Outbox, consumer_name
+from service.delivery.signature import HEADER, sign
+from service.keys import Keys
+
+log = logging.getLogger(__name__)
+
+EVENT_ID_HEADER = "CommentGuard-Event-Id"
+BATCH = 50
+# How long one read waits for new events: also how soon a stop request is noticed.
+BLOCK_MS = 1000
+
+
+def iso(ts: str) -> str | None:
+    """Return a Unix time string as ISO 8601 UTC, or None when empty."""
+    if not ts:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(ts)))
+
+
+def body_of(event: Event) -> bytes:
+    """Return the JSON body POSTed for an event."""
+    f = event.fields
+    score = f.get("score", "")
+    return json.dumps(
+        {
+            "event_id": event.event_id,
+            "type": f.get("type", "comment.decided"),
+            "site": f.get("site", ""),
+            "comment_id": f.get("comment_id", ""),
+            "decision": f.get("decision") or None,
+            "source": f.get("source", ""),
+            "decided_by": f.get("decided_by", ""),
+            "decided_at": iso(f.get("decided_at", "")),
+            "score": float(score) if score else None,
+            "model_version": f.get("model_version") or None,
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: a POST must reach the configured URL, and a 3xx is a failure."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        """Follow no redirect."""
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def post(callback: Callback, event: Event, timeout: float) -> str | None:
+    """POST the signed event; return None on a 2xx answer, else what went wrong."""
+    body = body_of(event)
+    request = urllib.request.Request(
+        callback.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "CommentGuard-Dispatcher",
+            EVENT_ID_HEADER: event.event_id,
+            HEADER: sign(callback.secret, body),
+        },
+    )
+    try:
+        with _opener.open(request, timeout=timeout) as reply:
+            status = reply.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    except (OSError, ValueError) as e:  # refused, reset, timed out, bad URL
+        return f"{type(e).__name__}: {e}"
+    if 200 <= status < 300:
+        return None
+    return f"HTTP {status}"
+
+
+class Dispatcher:
+    """Deliver outbox events: new ones, due retries and those of dead dispatchers."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        callbacks: Callbacks,
+        timeout: float = 10.0,
+        claim_idle: float = 60.0,
+        name: str | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.callbacks = callbacks
+        self.timeout = timeout
+        self.claim_idle = claim_idle
+        self.name = name or consumer_name()
+        self.stop_event = threading.Event()
+
+    @classmethod
+    def from_settings(
+        cls, redis_client: redis.Redis, keys: Keys, cfg: dict[str, Any]
+    ) -> Dispatcher:
+        """Return a dispatcher configured by the CALLBACK_* settings."""
+        return cls(
+            Outbox.from_settings(redis_client, keys, cfg),
+            Callbacks(redis_client, keys),
+            timeout=cfg["CALLBACK_TIMEOUT_SECONDS"],
+            claim_idle=cfg["CALLBACK_CLAIM_IDLE_SECONDS"],
+        )
+
+    def deliver(self, event: Event) -> str:
+        """Try one event once; return "delivered", "retry" or "dead"."""
+        callback = self.callbacks.get(event.site)
+        if callback is None:
+            # Removed after the event was written: keep it for a replay once one is set.
+            self.outbox.fail(event, "no callback configured for the site", final=True)
+            metrics.DEAD.labels(event.site).inc()
+            return "dead"
+        error = post(callback, event, self.timeout)
+        if error is None:
+            self.outbox.done(event)
+            metrics.DELIVERED.labels(event.site).inc()
+            return "delivered"
+        status, attempts = self.outbox.fail(event, error)
+        log.warning(
+            "callback of %s, event %s, attempt %d: %s", event.site, event.event_id, attempts, error
+        )
+        (metrics.RETRIED if status == "retry" else metrics.DEAD).labels(event.site).inc()
+        return status
+
+    def run_once(self, block_ms: int | None = None) -> int:
+        """Deliver what is due now (retries, orphans, new events); return how many were tried."""
+        events = self.outbox.due(self.name, BATCH)
+        events += self.outbox.orphans(self.name, self.claim_idle, BATCH)
+        events += self.outbox.read_new(self.name, BATCH, None if events else block_ms)
+        for event in events:
+            self.deliver(event)
+        return len(events)
+
+    def run(self) -> None:
+        """Deliver until stopped; a lost Redis connection is retried, never fatal."""
+        self.outbox.ensure_group()
+        log.info("dispatcher %s started", self.name)
+        while not self.stop_event.is_set():
+            try:
+                self.run_once(BLOCK_MS)
+            except redis.ConnectionError as e:
+                log.warning("dispatcher: Redis unavailable (%s); retrying in 1 s", e)
+                self.stop_event.wait(1.0)
+            except redis.ResponseError as e:
+                if "NOGROUP" not in str(e):
+                    raise
+                # Redis restarted empty or the stream was deleted: make the group again.
+                self.outbox.ensure_group()
+
+    def start_thread(self) -> threading.Thread:
+        """Run the dispatcher in a daemon thread; ``stop`` ends it."""
+        thread = threading.Thread(target=self.run, name="commentguard-dispatcher", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """Ask the loop to end after its current read or delivery."""
+        self.stop_event.set()
