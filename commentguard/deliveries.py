@@ -6,6 +6,8 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,15 @@ from service.keys import Keys
 from service.redis_client import connect
 
 
-def _redis() -> tuple[redis.Redis, Keys, dict[str, Any]]:
-    """Return a client of the configured Redis, its keys and the settings."""
+@contextmanager
+def _redis() -> Iterator[tuple[redis.Redis, Keys, dict[str, Any]]]:
+    """Yield a client of the configured Redis, its keys and the settings; close it after."""
     cfg = settings.load()
-    return connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"])), Keys(cfg["REDIS_PREFIX"]), cfg
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    try:
+        yield client, Keys(cfg["REDIS_PREFIX"]), cfg
+    finally:
+        client.close()
 
 
 @click.group()
@@ -40,11 +47,11 @@ def callbacks() -> None:
 def callbacks_set(site: str, url: str, secret_stdin: bool) -> None:
     """Send SITE's decisions to URL; print the signing secret (stored in Redis as is)."""
     secret = sys.stdin.readline().strip() if secret_stdin else None
-    client, keys, _ = _redis()
-    try:
-        secret = Callbacks(client, keys).set(site, url, secret)
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
+    with _redis() as (client, keys, _):
+        try:
+            secret = Callbacks(client, keys).set(site, url, secret)
+        except ValueError as e:
+            raise click.BadParameter(str(e)) from None
     if secret_stdin:
         click.echo(f"callback of {site} set to {url}, signed with the secret given")
     else:
@@ -55,8 +62,8 @@ def callbacks_set(site: str, url: str, secret_stdin: bool) -> None:
 @click.option("--site", required=True)
 def callbacks_show(site: str) -> None:
     """Print SITE's callback URL and when it was set (not the secret)."""
-    client, keys, _ = _redis()
-    callback = Callbacks(client, keys).get(site)
+    with _redis() as (client, keys, _):
+        callback = Callbacks(client, keys).get(site)
     if callback is None:
         raise click.ClickException(f"no callback for site {site!r}")
     click.echo(json.dumps({"site": site, "url": callback.url, "created_at": callback.created_at}))
@@ -66,8 +73,9 @@ def callbacks_show(site: str) -> None:
 @click.option("--site", required=True)
 def callbacks_remove(site: str) -> None:
     """Stop sending SITE's decisions (events already written go to the dead letters)."""
-    client, keys, _ = _redis()
-    if not Callbacks(client, keys).remove(site):
+    with _redis() as (client, keys, _):
+        removed = Callbacks(client, keys).remove(site)
+    if not removed:
         raise click.ClickException(f"no callback for site {site!r}")
     click.echo("removed")
 
@@ -82,9 +90,9 @@ def deliveries() -> None:
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
 def deliveries_dead(site: str | None, limit: int) -> None:
     """Print dead letters, oldest first, one JSON object a line."""
-    client, keys, cfg = _redis()
-    for letter in Outbox.from_settings(client, keys, cfg).dead(site, limit):
-        click.echo(json.dumps(letter))
+    with _redis() as (client, keys, cfg):
+        for letter in Outbox.from_settings(client, keys, cfg).dead(site, limit):
+            click.echo(json.dumps(letter))
 
 
 @deliveries.command("replay")
@@ -95,14 +103,14 @@ def deliveries_replay(dead_id: str | None, everything: bool, site: str | None) -
     """Put dead letter DEAD_ID (or --all) back in the outbox under its event id."""
     if (dead_id is None) == (not everything):
         raise click.UsageError("give one dead letter ID or --all")
-    client, keys, cfg = _redis()
-    box = Outbox.from_settings(client, keys, cfg)
-    ids = [dead_id] if dead_id else [d["id"] for d in box.dead(site, limit=10**9)]
     replayed = 0
-    for did in ids:
-        if box.replay(did) is None:
-            raise click.ClickException(f"no dead letter {did!r}")
-        replayed += 1
+    with _redis() as (client, keys, cfg):
+        box = Outbox.from_settings(client, keys, cfg)
+        ids = [dead_id] if dead_id else [d["id"] for d in box.dead(site, limit=10**9)]
+        for did in ids:
+            if box.replay(did) is None:
+                raise click.ClickException(f"no dead letter {did!r}")
+            replayed += 1
     click.echo(f"{replayed} replayed")
 
 
@@ -110,10 +118,10 @@ def deliveries_replay(dead_id: str | None, everything: bool, site: str | None) -
 def dispatch() -> None:
     """Deliver decision events to the sites' callbacks until stopped (SIGTERM, Ctrl-C)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    client, keys, cfg = _redis()
-    dispatcher = Dispatcher.from_settings(client, keys, cfg)
-    signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop())
-    try:
-        dispatcher.run()
-    except KeyboardInterrupt:
-        pass
+    with _redis() as (client, keys, cfg):
+        dispatcher = Dispatcher.from_settings(client, keys, cfg)
+        signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop())
+        try:
+            dispatcher.run()
+        except KeyboardInterrupt:
+            pass
