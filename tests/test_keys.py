@@ -24,3 +24,13 @@ def test_literal_review_and_moderator_keys():
     assert keys.moderators() == "cg:moderators"
     assert keys.moderator_token("ab12") == "cg:modtoken:ab12"
     assert Keys("other:").moderator("ann") == "other:moderator:ann"
+
+
+def test_literal_delivery_keys():
+    keys = Keys()
+    assert keys.outbox() == "cg:outbox"
+    assert keys.outbox_retry() == "cg:outbox:retry"
+    assert keys.outbox_attempts() == "cg:outbox:attempts"
+    assert keys.dead_letters() == "cg:outbox:dead"
+    assert keys.callback("blog.example.com") == "cg:callback:blog.example.com"
+    assert Keys("other:").outbox() == "other:outbox"
