@@ -153,8 +153,8 @@ CALLBACK_RETRY_BASE_SECONDS = 2.0
 CALLBACK_RETRY_CAP_SECONDS = 600.0
 """Largest backoff ceiling between two attempts of one callback, in seconds."""
 
-CALLBACK_MAX_ATTEMPTS = 10
-"""Failed attempts after which an event moves to the dead letters."""
+CALLBACK_MAX_ATTEMPTS = 20
+"""Failed attempts after which an event moves to the dead letters (20: an hour or so)."""
 
 CALLBACK_CLAIM_IDLE_SECONDS = 60.0
 """Seconds an event in delivery may sit unacknowledged before another dispatcher takes it over."""

@@ -31,8 +31,9 @@ def test_services_and_settings_cross_reference():
     services = compose["services"]
     assert {"redis", "api", "dispatcher", "retrain"} <= set(services)
     assert services["dispatcher"]["command"] == ["commentguard", "dispatch"]
-    assert services["dispatcher"]["environment"]["COMMENTGUARD_REDIS_URL"] == (
-        services["api"]["environment"]["COMMENTGUARD_REDIS_URL"]
+    assert (
+        services["dispatcher"]["environment"]["COMMENTGUARD_REDIS_URL"]
+        == (services["api"]["environment"]["COMMENTGUARD_REDIS_URL"])
     )
     assert services["retrain"]["volumes"] == services["api"]["volumes"]
     assert "--appendonly" in services["redis"]["command"]

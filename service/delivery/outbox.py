@@ -165,7 +165,7 @@ class Outbox:
         self,
         redis_client: redis.Redis,
         keys: Keys,
-        max_attempts: int = 10,
+        max_attempts: int = 20,
         retry_base: float = 2.0,
         retry_cap: float = 600.0,
         dead_max: int = 100_000,
