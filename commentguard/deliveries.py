@@ -115,9 +115,19 @@ def deliveries_replay(dead_id: str | None, everything: bool, site: str | None) -
 
 
 @click.command()
-def dispatch() -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Serve the delivery counters at http://127.0.0.1:PORT/metrics (0: not served).",
+)
+def dispatch(metrics_port: int) -> None:
     """Deliver decision events to the sites' callbacks until stopped (SIGTERM, Ctrl-C)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr="127.0.0.1")
     with _redis() as (client, keys, cfg):
         dispatcher = Dispatcher.from_settings(client, keys, cfg)
         signal.signal(signal.SIGTERM, lambda *_: dispatcher.stop())

@@ -7,6 +7,7 @@ the receiver logged and how many of those were duplicates (a receiver dedupes by
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import redis
 
@@ -80,7 +82,9 @@ def receiver(procs: Processes, port: int, secret: str, log: Path, hang: float = 
     return proc
 
 
-def dispatcher(procs: Processes, redis_url: str, log: Path, timeout: float = 5.0):
+def dispatcher(
+    procs: Processes, redis_url: str, log: Path, timeout: float = 5.0, metrics_port: int = 0
+):
     """Start `commentguard dispatch` with quick retries and a one-second takeover."""
     env = {
         "COMMENTGUARD_REDIS_URL": redis_url,
@@ -90,7 +94,8 @@ def dispatcher(procs: Processes, redis_url: str, log: Path, timeout: float = 5.0
         "COMMENTGUARD_CALLBACK_CLAIM_IDLE_SECONDS": "1",
         "COMMENTGUARD_CALLBACK_TIMEOUT_SECONDS": str(timeout),
     }
-    return procs.start([str(BIN / "commentguard"), "dispatch"], log, env)
+    args = [str(BIN / "commentguard"), "dispatch", "--metrics-port", str(metrics_port)]
+    return procs.start(args, log, env)
 
 
 def _listening(port: int) -> bool:
@@ -160,7 +165,8 @@ def test_a_receiver_killed_and_restarted_gets_every_decision_once_after_dedupe(
     log = tmp_path / "received.log"
     decide(redis_client, range(0, 200))
     recv = receiver(processes, port, secret, log)
-    dispatcher(processes, redis_url, tmp_path / "dispatcher.log")
+    metrics_port = free_port()
+    dispatcher(processes, redis_url, tmp_path / "dispatcher.log", metrics_port=metrics_port)
     wait_for(lambda: len(received(log)) >= 30, 30, "30 deliveries")
     Processes.kill(recv)
     print(f"\nreceiver killed after {len(received(log))} of the first 200")
@@ -172,6 +178,16 @@ def test_a_receiver_killed_and_restarted_gets_every_decision_once_after_dedupe(
     unique, _ = report("receiver restart", 300, log)
     assert unique == 300
     assert redis_client.xpending(KEYS.outbox(), GROUP)["pending"] == 0
+    text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+    counts = dict(
+        re.findall(
+            r'^commentguard_callbacks_(\w+)_total\{site="blog.example.com"\} (\S+)$', text, re.M
+        )
+    )
+    print(f"dispatcher counters: {counts}")
+    assert float(counts["delivered"]) == 300
+    assert float(counts["retried"]) >= 1
+    assert "dead" not in counts or float(counts["dead"]) == 0
 
 
 def test_a_dispatcher_killed_mid_delivery_loses_nothing(

@@ -276,3 +276,15 @@ def test_the_cli_sets_callbacks_and_replays_dead_letters(redis_url, redis_client
     assert outbox.counts() == {"outbox": 3, "retrying": 0, "dead": 0}
     assert runner.invoke(main, ["callbacks", "remove", "--site", SITE]).output == "removed\n"
     assert runner.invoke(main, ["callbacks", "show", "--site", SITE]).exit_code == 1
+
+
+def test_a_failure_reported_after_another_dispatcher_delivered_it_changes_nothing(redis_client):
+    Callbacks(redis_client, KEYS).set(SITE, "http://127.0.0.1:9/hook")
+    outbox = Outbox(redis_client, KEYS)
+    outbox.ensure_group()
+    decide(redis_client, "c-1")
+    (event,) = outbox.read_new("slow", 10)
+    outbox.done(event)  # the dispatcher that took it over delivered it
+    assert outbox.fail(event, "TimeoutError: timed out") == ("gone", 0)
+    assert outbox.counts() == {"outbox": 0, "retrying": 0, "dead": 0}
+    assert redis_client.hlen(KEYS.outbox_attempts()) == 0

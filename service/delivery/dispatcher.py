@@ -121,7 +121,7 @@ class Dispatcher:
         )
 
     def deliver(self, event: Event) -> str:
-        """Try one event once; return "delivered", "retry" or "dead"."""
+        """Try one event once; return "delivered", "retry", "dead" or "gone"."""
         callback = self.callbacks.get(event.site)
         if callback is None:
             # Removed after the event was written: keep it for a replay once one is set.
@@ -134,6 +134,8 @@ class Dispatcher:
             metrics.DELIVERED.labels(event.site).inc()
             return "delivered"
         status, attempts = self.outbox.fail(event, error)
+        if status == "gone":  # delivered by a dispatcher that took it over meanwhile
+            return status
         log.warning(
             "callback of %s, event %s, attempt %d: %s", event.site, event.event_id, attempts, error
         )
@@ -156,14 +158,20 @@ class Dispatcher:
         while not self.stop_event.is_set():
             try:
                 self.run_once(BLOCK_MS)
-            except redis.ConnectionError as e:
-                log.warning("dispatcher: Redis unavailable (%s); retrying in 1 s", e)
-                self.stop_event.wait(1.0)
             except redis.ResponseError as e:
                 if "NOGROUP" not in str(e):
-                    raise
+                    log.exception("dispatcher: Redis refused a command; retrying in 1 s")
+                    self.stop_event.wait(1.0)
+                    continue
                 # Redis restarted empty or the stream was deleted: make the group again.
                 self.outbox.ensure_group()
+            except redis.RedisError as e:
+                log.warning("dispatcher: Redis unavailable (%s); retrying in 1 s", e)
+                self.stop_event.wait(1.0)
+            except Exception:
+                # The loop must outlive a bug: an event stays pending and is taken over later.
+                log.exception("dispatcher: unexpected error; retrying in 1 s")
+                self.stop_event.wait(1.0)
 
     def start_thread(self) -> threading.Thread:
         """Run the dispatcher in a daemon thread; ``stop`` ends it."""

@@ -45,12 +45,15 @@ return 1
 """
 
 # A failed attempt: schedule a retry with full jitter, or after the last attempt move the
-# event to the dead letters and acknowledge it in the same step.
+# event to the dead letters and acknowledge it in the same step. An event no longer pending
+# was finished by another dispatcher meanwhile (one that took it over): nothing to record.
 # KEYS: outbox, retry set, attempts, dead letters.
 # ARGV: group, event id, max attempts, base s, cap s, jitter 0-1, error, dead max, final (1/0).
 _FAIL = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local pel = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if not pel[1] then return {'gone', 0} end
 local attempts = redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
 if attempts < tonumber(ARGV[3]) and ARGV[9] ~= '1' then
   local ceiling = math.min(tonumber(ARGV[5]), tonumber(ARGV[4]) * 2 ^ (attempts - 1))
@@ -235,7 +238,7 @@ class Outbox:
         )
 
     def fail(self, event: Event, error: str, final: bool = False) -> tuple[str, int]:
-        """Record a failed attempt; return ("retry" or "dead", attempts so far).
+        """Record a failed attempt; return ("retry", "dead" or "gone", attempts so far).
 
         With ``final`` the event goes to the dead letters at once (no callback to try).
         """
