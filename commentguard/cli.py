@@ -1,4 +1,4 @@
-"""The ``commentguard`` command: serve, manage keys, and the training commands."""
+"""The ``commentguard`` command: serve, manage keys, callbacks, and the training commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from commentguard import connect as connectors
+from commentguard.deliveries import callbacks, deliveries, dispatch
 from commentguard.lifecycle import models, recheck, simulate, train
 from service import settings
 from service.api.auth import ApiKeys
@@ -138,3 +139,6 @@ main.add_command(models)
 main.add_command(recheck)
 main.add_command(simulate)
 main.add_command(connectors.connect)
+main.add_command(callbacks)
+main.add_command(deliveries)
+main.add_command(dispatch)

@@ -16,6 +16,9 @@ from model.store import ModelStore
 from service import errors, settings
 from service.api import akismet, comments, floor, health
 from service.api.auth import ApiKeys
+from service.delivery import api as deliveries_api
+from service.delivery.callbacks import Callbacks
+from service.delivery.outbox import Outbox
 from service.keys import Keys
 from service.redis_client import connect
 from service.reloader import ModelReloader
@@ -72,6 +75,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
+    app.extensions["commentguard.outbox"] = Outbox.from_settings(redis_client, keys, cfg)
+    app.extensions["commentguard.callbacks"] = Callbacks(redis_client, keys)
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
     store = ModelStore(data_dir / "models")
@@ -96,6 +101,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(akismet.bp)
+    app.register_blueprint(deliveries_api.bp)
     if cfg["BENCH_FLOOR"]:
         app.register_blueprint(floor.bp)
     return app

@@ -179,3 +179,24 @@ BLOGGER_BACKOFF_SECONDS = 1.0
 
 BLOGGER_BACKOFF_MAX_SECONDS = 64.0
 """Longest wait before a retry of a Blogger request, in seconds (Retry-After included)."""
+
+CALLBACK_TIMEOUT_SECONDS = 10.0
+"""Seconds a callback may take to connect and to answer before the attempt counts as failed."""
+
+CALLBACK_RETRY_BASE_SECONDS = 2.0
+"""First retry's backoff ceiling, in seconds; it doubles per failure (full jitter below it)."""
+
+CALLBACK_RETRY_CAP_SECONDS = 600.0
+"""Largest backoff ceiling between two attempts of one callback, in seconds."""
+
+CALLBACK_MAX_ATTEMPTS = 20
+"""Failed attempts after which an event moves to the dead letters (20: an hour or so)."""
+
+CALLBACK_CLAIM_IDLE_SECONDS = 60.0
+"""Seconds an event in delivery may sit unacknowledged before another dispatcher takes it over."""
+
+DEAD_LETTERS_MAX = 100_000
+"""About how many dead letters are kept (oldest trimmed first); replay them before that."""
+
+DISPATCHER_THREAD = "auto"
+"""Run the dispatcher in the gunicorn master: auto (only with the embedded Redis), on or off."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from service import settings
 from service.api.auth import ApiKeys
+from service.delivery.dispatcher import Dispatcher
 from service.keys import Keys
 from service.redis_client import connect, embedded_url, shutdown_embedded, start_embedded
 
@@ -26,8 +27,20 @@ control_socket_disable = True
 _embedded: dict[str, Any] = {}
 
 
+def dispatcher_wanted(cfg: dict[str, Any]) -> bool:
+    """Return whether the master runs the dispatcher thread (DISPATCHER_THREAD)."""
+    mode = str(cfg["DISPATCHER_THREAD"] or "auto").lower()
+    if mode not in ("auto", "on", "off"):
+        raise settings.SettingsError("DISPATCHER_THREAD must be auto, on or off")
+    return mode == "on" or (mode == "auto" and cfg["REDIS_URL"] is None)
+
+
 def on_starting(server: Any) -> None:
-    """Start the embedded Redis before the workers fork, and make sure an API key exists."""
+    """Start the embedded Redis before the workers fork, and make sure an API key exists.
+
+    With DISPATCHER_THREAD, the master also delivers decision events in a thread: the
+    embedded mode needs no second process.
+    """
     cfg = settings.load()
     if cfg["REDIS_URL"] is None:
         client = start_embedded(Path(cfg["DATA_DIR"]))
@@ -44,10 +57,20 @@ def on_starting(server: Any) -> None:
             "It is shown only this once. Send it as `Authorization: Bearer <key>`.\n",
             flush=True,
         )
+    if dispatcher_wanted(cfg):
+        dispatcher = Dispatcher.from_settings(client, Keys(cfg["REDIS_PREFIX"]), cfg)
+        _embedded["dispatcher"] = (dispatcher, dispatcher.start_thread())
+        server.log.info("dispatcher thread %s delivers decision callbacks", dispatcher.name)
 
 
 def on_exit(server: Any) -> None:
-    """Stop the embedded Redis with the master, saving its data."""
+    """Stop the dispatcher thread, then the embedded Redis with the master, saving its data."""
+    running = _embedded.pop("dispatcher", None)
+    if running is not None:
+        dispatcher, thread = running
+        dispatcher.stop()
+        # A delivery in flight ends within its timeout; an unfinished one is redelivered.
+        thread.join(timeout=5)
     client = _embedded.pop("client", None)
     if client is not None:
         shutdown_embedded(client)

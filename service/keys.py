@@ -80,3 +80,23 @@ class Keys:
     def blogger_unsure(self, blog: str) -> str:
         """Hash from each unsure Blogger comment id awaiting a moderator to its post id."""
         return f"{self.prefix}blogger:{blog}:unsure"
+
+    def outbox(self) -> str:
+        """Stream of decision events waiting for delivery to their site's callback."""
+        return f"{self.prefix}outbox"
+
+    def outbox_retry(self) -> str:
+        """Sorted set of outbox event ids waiting for a retry, scored by when it is due."""
+        return f"{self.prefix}outbox:retry"
+
+    def outbox_attempts(self) -> str:
+        """Hash from each outbox event id to its failed delivery attempts so far."""
+        return f"{self.prefix}outbox:attempts"
+
+    def dead_letters(self) -> str:
+        """Stream of events whose delivery failed every attempt, kept for an operator's replay."""
+        return f"{self.prefix}outbox:dead"
+
+    def callback(self, site: str) -> str:
+        """Hash of a site's decision callback: URL and signing secret (stored as is)."""
+        return f"{self.prefix}callback:{site}"

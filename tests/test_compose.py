@@ -29,7 +29,12 @@ def test_compose_file_matches_the_compose_spec():
 def test_services_and_settings_cross_reference():
     compose = yaml.safe_load(COMPOSE.read_text())
     services = compose["services"]
-    assert {"redis", "api", "retrain"} <= set(services)
+    assert {"redis", "api", "dispatcher", "retrain"} <= set(services)
+    assert services["dispatcher"]["command"] == ["commentguard", "dispatch"]
+    assert (
+        services["dispatcher"]["environment"]["COMMENTGUARD_REDIS_URL"]
+        == (services["api"]["environment"]["COMMENTGUARD_REDIS_URL"])
+    )
     assert services["retrain"]["volumes"] == services["api"]["volumes"]
     assert "--appendonly" in services["redis"]["command"]
     assert services["redis"]["healthcheck"]["test"]

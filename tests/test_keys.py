@@ -31,3 +31,13 @@ def test_literal_blogger_connector_keys():
     assert keys.blogger_cursor("807") == "cg:blogger:807:cursor"
     assert keys.blogger_applied("807") == "cg:blogger:807:applied"
     assert keys.blogger_unsure("807") == "cg:blogger:807:unsure"
+
+
+def test_literal_delivery_keys():
+    keys = Keys()
+    assert keys.outbox() == "cg:outbox"
+    assert keys.outbox_retry() == "cg:outbox:retry"
+    assert keys.outbox_attempts() == "cg:outbox:attempts"
+    assert keys.dead_letters() == "cg:outbox:dead"
+    assert keys.callback("blog.example.com") == "cg:callback:blog.example.com"
+    assert Keys("other:").outbox() == "other:outbox"

@@ -43,3 +43,14 @@ def test_secret_key_is_created_once(tmp_path):
     first = settings.secret_key(tmp_path)
     assert len(first) == 64
     assert settings.secret_key(tmp_path) == first
+
+
+def test_the_dispatcher_thread_runs_in_the_embedded_mode_unless_set():
+    from service.gunicorn_conf import dispatcher_wanted
+
+    assert dispatcher_wanted({"DISPATCHER_THREAD": "auto", "REDIS_URL": None})
+    assert not dispatcher_wanted({"DISPATCHER_THREAD": "auto", "REDIS_URL": "redis://r:6379/0"})
+    assert dispatcher_wanted({"DISPATCHER_THREAD": "on", "REDIS_URL": "redis://r:6379/0"})
+    assert not dispatcher_wanted({"DISPATCHER_THREAD": "off", "REDIS_URL": None})
+    with pytest.raises(settings.SettingsError, match="auto, on or off"):
+        dispatcher_wanted({"DISPATCHER_THREAD": "sometimes", "REDIS_URL": None})

@@ -298,6 +298,8 @@ class ReviewQueue:
                     self.keys.labels_stream(),
                     self.keys.review_index(),
                     self.keys.review_decided(),
+                    self.keys.outbox(),
+                    self.keys.callback(comment[0]),
                 ],
                 [rid, label, moderator, note, self.lease_ms, GROUP, *comment, int(learn)],
             )
@@ -336,6 +338,8 @@ class ReviewQueue:
                 self.keys.audit_stream(),
                 self.keys.labels_stream(),
                 self.keys.review_decided(),
+                self.keys.outbox(),
+                self.keys.callback(comment[0]),
             ],
             args=[review_id, moderator, self.undo_seconds, *comment],
         )

@@ -10,13 +10,17 @@ from typing import Any
 
 import redis
 
+from service.delivery.outbox import EMIT
 from service.keys import Keys
 
 # Store the record unless it exists; an unsure comment enters the review stream in the
-# same step, so a retried webhook can never queue it twice. With a third key, the new
-# record also counts ARGV[8] (a verdict) in that hash, once. Returns the stored answer
-# when the record already existed, nil when this call created it.
-_SAVE_ONCE = """
+# same step, so a retried webhook can never queue it twice, and a final verdict (ham, spam)
+# writes its outbox event (KEYS[3], KEYS[4]: outbox, the site's callback) once. With a
+# fifth key, the new record also counts ARGV[8] (a verdict) in that hash, once. Returns the
+# stored answer when the record already existed, nil when this call created it.
+_SAVE_ONCE = (
+    EMIT
+    + """
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return redis.call('HGET', KEYS[1], 'response')
 end
@@ -26,11 +30,16 @@ if ARGV[3] == 'unsure' then
 end
 redis.call('HSET', KEYS[1], 'response', ARGV[1], 'comment', ARGV[2], 'verdict', ARGV[3],
   'score', ARGV[4], 'received_at', ARGV[5], 'review_id', review_id)
-if KEYS[3] then
-  redis.call('HINCRBY', KEYS[3], ARGV[8], 1)
+if ARGV[3] == 'ham' or ARGV[3] == 'spam' then
+  emit(KEYS[3], KEYS[4], 'comment.decided', ARGV[6], ARGV[7], ARGV[3], 'model', ARGV[9],
+    ARGV[5], ARGV[4], ARGV[9])
+end
+if KEYS[5] then
+  redis.call('HINCRBY', KEYS[5], ARGV[8], 1)
 end
 return false
 """
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,12 @@ class CommentStore:
         counted = list(tallies) or [None] * len(items)
         calls = [
             {
-                "keys": [self.keys.comment(site, comment["id"]), self.keys.review_stream()]
+                "keys": [
+                    self.keys.comment(site, comment["id"]),
+                    self.keys.review_stream(),
+                    self.keys.outbox(),
+                    self.keys.callback(site),
+                ]
                 + ([tally.key] if tally else []),
                 "args": [
                     json.dumps(answer),
@@ -91,6 +105,7 @@ class CommentStore:
                     site,
                     comment["id"],
                     tally.verdict if tally else "",
+                    str(answer.get("model_version") or ""),
                 ],
             }
             for (comment, answer), tally in zip(items, counted, strict=True)

@@ -5,6 +5,8 @@ Every script reads the server's clock (TIME), so all API hosts share one notion 
 
 from __future__ import annotations
 
+from service.delivery.outbox import EMIT
+
 NOW = r"""
 local t = redis.call('TIME')
 local now = string.format('%.6f', tonumber(t[1]) + tonumber(t[2]) / 1e6)
@@ -24,10 +26,11 @@ end
 """
 
 # One decision per item: the first caller wins, later ones learn who decided and when.
-# KEYS: record, review stream, audit, labels, review index, decided set.
+# KEYS: record, review stream, audit, labels, review index, decided set, outbox, callback.
 # ARGV: review id, label, moderator, note, lease ms, group, site, comment id, learn (1/0).
 DECIDE = (
     NOW
+    + EMIT
     + """
 local rec = redis.call('HMGET', KEYS[1], 'review_id', 'review_state', 'decision',
   'decided_by', 'decided_at', 'comment', 'response', 'verdict', 'score')
@@ -60,15 +63,20 @@ if ARGV[9] == '1' then
     'post_title', text(post.title),
     'source', 'moderator:' .. ARGV[3], 'at', now)
 end
+-- A decision that teaches nothing is a model's (recheck), named model:<version>.
+local source = ARGV[9] == '1' and 'moderator' or 'model'
+emit(KEYS[7], KEYS[8], 'comment.decided', ARGV[7], ARGV[8], ARGV[2], source, ARGV[3], now,
+  rec[9] or '', text(decode(rec[7]).model_version))
 return {'ok', now}
 """
 )
 
 # Put a decided item back in the queue as a new entry and withdraw its label.
-# KEYS: record, review stream, audit, labels, decided set.
+# KEYS: record, review stream, audit, labels, decided set, outbox, callback.
 # ARGV: review id, moderator, undo window seconds, site, comment id.
 UNDO = (
     NOW
+    + EMIT
     + """
 local rec = redis.call('HMGET', KEYS[1], 'review_id', 'review_state', 'decision',
   'decided_by', 'decided_at', 'score', 'verdict', 'response')
@@ -93,6 +101,8 @@ redis.call('XADD', KEYS[3], '*', 'event', 'undo', 'review_id', ARGV[1], 'site', 
   'score', rec[6], 'verdict', rec[7], 'model_version', text(decode(rec[8]).model_version))
 redis.call('XADD', KEYS[4], '*', 'site', ARGV[4], 'id', ARGV[5], 'label', 'retracted',
   'text', '', 'source', 'moderator:' .. ARGV[2], 'at', now)
+emit(KEYS[6], KEYS[7], 'comment.reopened', ARGV[4], ARGV[5], '', 'moderator', ARGV[2], now,
+  rec[6] or '', text(decode(rec[8]).model_version))
 return {'ok', new_id}
 """
 )
