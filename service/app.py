@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from model.artifact import Artifact, Cutoffs
+from model.reading import ReadingRule
 from model.scorer import Scorer
 from model.store import ModelStore
 from service import errors, settings
@@ -42,7 +43,12 @@ def configured_scorer(cfg: dict[str, Any], artifact: Artifact, reasons: int) -> 
     """Return a scorer at the model's cutoffs, or at the configured ones for every type."""
     overridden = cfg["HAM_CUTOFF"] is not None or cfg["SPAM_CUTOFF"] is not None
     cutoffs = configured_cutoffs(cfg, artifact.cutoffs)
-    return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None)
+    reading = ReadingRule(
+        min_labels=cfg["MIN_LANGUAGE_LABELS"],
+        min_coverage=cfg["MIN_COVERAGE"],
+        min_confidence=cfg["MIN_LANGUAGE_CONFIDENCE"],
+    )
+    return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None, reading=reading)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
