@@ -34,7 +34,7 @@ from model.blocks import (
 )
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
-from model.classifier import Reason, SpamClassifier, _describe
+from model.classifier import Reason, SpamClassifier, _describe, telling
 from model.features import UnknownAwareTfidf
 from model.signals import TextSignals
 
@@ -241,7 +241,7 @@ class CompiledClassifier:
             name = str(self.feature_names[column])
             term = name.partition("__")[2].strip()
             # "out" adds nothing once "check out" is shown
-            if any(term in earlier for earlier in shown):
+            if not telling(name) or any(term in earlier for earlier in shown):
                 continue
             shown.append(term)
             code, message = _describe(name, direction)

@@ -17,6 +17,7 @@ from model.features import normalise_all
 from model.language import Language, identify
 from model.reading import ReadingRule, settled
 from model.relevance import on_topic, shared_words
+from model.restraint import Restraint
 from model.text import without_post_links
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class Scorer:
         counted = artifact.manifest.get("training_counts", {}).get("languages")
         self.labelled: dict[str, int] | None = dict(counted) if counted is not None else None
         self.coverage = Coverage.of(artifact.classifier.pipeline)
+        self.restraint = Restraint(artifact.classifier)
         self.cutoffs = cutoffs or artifact.cutoffs
         self.by_type = dict(artifact.cutoffs_by_type if by_type is None else by_type)
         self.reasons = reasons
@@ -129,6 +131,9 @@ class Scorer:
         verdicts = []
         for i, ((score, reasons), c) in enumerate(zip(assessed, cutoffs, strict=True)):
             verdict = c.verdict(score)
+            restrained = self.restraint.hold(prepared[i], score, c.spam)
+            if restrained is not None:
+                verdict, reasons = "unsure", [restrained, *reasons]
             if offsets[i] and c.verdict(float(expit(logit(score) - offsets[i]))) != verdict:
                 title = titles[i] if titles is not None else None
                 reasons = [_relevance_reason(texts[i], title, offsets[i]), *reasons]

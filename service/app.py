@@ -17,6 +17,7 @@ from model.store import ModelStore
 from service import errors, settings
 from service.api import akismet, comments, floor, health
 from service.api.auth import ApiKeys
+from service.api.languages import LanguagePolicies
 from service.keys import Keys
 from service.redis_client import connect
 from service.reloader import ModelReloader
@@ -72,6 +73,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
+    app.extensions["commentguard.languages"] = LanguagePolicies(
+        redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
+    )
     app.extensions["commentguard.api_keys"] = ApiKeys(
         redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
     )

@@ -116,3 +116,23 @@ def test_russian_ham_is_not_published_by_an_english_model(client, auth) -> None:
     assert answer["verdict"] == "unsure"
     assert answer["reasons"][0]["code"] == UNREAD_LANGUAGE
     assert "written in Russian" in answer["reasons"][0]["message"]
+
+
+def test_evaluate_reports_figures_per_language(data_dir) -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from training.commands import evaluate
+
+    probe = Path(__file__).parent / "fixtures" / "synthetic-multilingual-probe.jsonl"
+    model = str(data_dir / "models" / "test-model")
+    result = CliRunner().invoke(evaluate, ["--model", model, "--data", str(probe), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert {"ru", "es"} <= set(figures["languages"])
+    russian = figures["languages"]["ru"]
+    # an English model publishes no Russian: every ham held, no spam approved
+    assert russian["spam_auto_approved"] == 0 and russian["ham_auto_removed"] == 0
+    assert figures["metrics"]["held_rate"] > 0.5

@@ -57,6 +57,10 @@ def check_comments(
         )
         # A signal may lower a score below the ham cutoff; an unread comment stays unsure.
         scored = [v.settled() for v in signals.apply(site, to_score, scored, scorer.cutoffs_for)]
+        policy = current_app.extensions["commentguard.languages"].get(site)
+        if policy is not None:
+            confident = current_app.config["COMMENTGUARD"]["MIN_LANGUAGE_CONFIDENCE"]
+            scored = [policy.apply(v, confident) for v in scored]
         version = scorer.version
     by_model = iter(scored)
     items = []
