@@ -23,8 +23,12 @@ MIN_LETTERS = 3
 SURE_LETTERS = 15
 """Below this many letters the detector's confidence is halved: one word is rarely enough."""
 
-MAX_CHARS = 500
-"""Only this many characters are read: enough to know the language, and a bound on cost."""
+MAX_CHARS = 120
+"""Only this many characters are read: enough to know the language, and a bound on cost.
+
+On 2,000 news comments (median 147 characters) 120 costs 43 us of CPU against 83 us for 500,
+and on the UD sentences the grouped accuracy is 0.975 against 0.977 (docs/model.md).
+"""
 
 # fastText tells Serbian, Croatian, Bosnian and Serbo-Croatian apart poorly on Latin text
 # (sr-Latn 0.69 exact, 0.95 as a group): they are one language here, and the script says more.

@@ -44,10 +44,12 @@ def configured_scorer(cfg: dict[str, Any], artifact: Artifact, reasons: int) -> 
     """Return a scorer at the model's cutoffs, or at the configured ones for every type."""
     overridden = cfg["HAM_CUTOFF"] is not None or cfg["SPAM_CUTOFF"] is not None
     cutoffs = configured_cutoffs(cfg, artifact.cutoffs)
+    # A partial configuration (a test, a tool) keeps the rule's own defaults.
+    rule = ReadingRule()
     reading = ReadingRule(
-        min_labels=cfg["MIN_LANGUAGE_LABELS"],
-        min_coverage=cfg["MIN_COVERAGE"],
-        min_confidence=cfg["MIN_LANGUAGE_CONFIDENCE"],
+        min_labels=cfg.get("MIN_LANGUAGE_LABELS", rule.min_labels),
+        min_coverage=cfg.get("MIN_COVERAGE", rule.min_coverage),
+        min_confidence=cfg.get("MIN_LANGUAGE_CONFIDENCE", rule.min_confidence),
     )
     return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None, reading=reading)
 
