@@ -13,6 +13,7 @@ from commentguard.deliveries import callbacks, deliveries, dispatch
 from commentguard.lifecycle import models, recheck, simulate, train
 from service import settings
 from service.api.auth import ApiKeys
+from service.api.languages import REJECT, REVIEW, LanguagePolicies
 from service.keys import Keys
 from service.redis_client import connect
 from service.web.moderators import Moderators
@@ -115,6 +116,33 @@ def keys_create(site: str, name: str, akismet: bool) -> None:
     cfg = settings.load()
     client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
     click.echo(ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).create(site, name, akismet))
+
+
+@main.command("languages")
+@click.argument("site")
+@click.option("--expect", default="", help="Comma-separated language codes, e.g. en,ru,mk,sh.")
+@click.option(
+    "--outside",
+    type=click.Choice([REVIEW, REJECT]),
+    default=REVIEW,
+    show_default=True,
+    help="What a comment in another language gets: review (unsure) or reject (spam).",
+)
+@click.option("--clear", is_flag=True, help="Expect any language again.")
+def languages(site: str, expect: str, outside: str, clear: bool) -> None:
+    """Set the languages SITE expects; a comment in another goes to review or is rejected."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    policies = LanguagePolicies(client, Keys(cfg["REDIS_PREFIX"]), 0)
+    if clear:
+        had = policies.clear(site)
+        click.echo(f"site {site!r} expects any language" + ("" if had else " (it did already)"))
+        return
+    try:
+        policy = policies.set(site, expect.split(","), outside)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--expect") from None
+    click.echo(f"site {site!r} expects {','.join(sorted(policy.expected))}; others: {outside}")
 
 
 @keys.command("revoke")

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.pipeline import Pipeline
 
 
@@ -30,6 +31,20 @@ def _describe(name: str, direction: str) -> tuple[str, str]:
     if block == "char":
         return f"{direction}_fragment", f'contains the text fragment "{term.strip()}"'
     return f"{direction}_{block}", term
+
+
+def telling(name: str) -> bool:
+    """Return whether a feature is worth a moderator's reading as a reason.
+
+    Stop words ('uses the words "is"') and fragments of fewer than three letters or digits
+    (', ', 'd') weigh in the score but say nothing about the comment.
+    """
+    block, _, term = name.partition("__")
+    if block == "word":
+        return any(w not in ENGLISH_STOP_WORDS for w in term.split())
+    if block == "char":
+        return sum(ch.isalnum() for ch in term) >= 3 and term.strip() not in ENGLISH_STOP_WORDS
+    return True
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,7 @@ class SpamClassifier:
             name = str(self.feature_names[row.indices[i]])
             term = name.partition("__")[2].strip()
             # "out" adds nothing once "check out" is shown
-            if any(term in earlier for earlier in shown):
+            if not telling(name) or any(term in earlier for earlier in shown):
                 continue
             shown.append(term)
             code, message = _describe(name, direction)

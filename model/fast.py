@@ -34,7 +34,7 @@ from model.blocks import (
 )
 
 # _describe is the classifier's own wording of a feature: reasons read the same on both paths.
-from model.classifier import Reason, SpamClassifier, _describe
+from model.classifier import Reason, SpamClassifier, _describe, telling
 from model.features import UnknownAwareTfidf
 from model.signals import TextSignals
 
@@ -106,16 +106,17 @@ class CompiledClassifier:
             return lambda texts: func(texts, **kwargs)
         return step.transform  # type: ignore[no-any-return]
 
-    def _prepare(self, texts: Sequence[str]) -> list[str]:
+    def prepare(self, texts: Sequence[str]) -> list[str]:
         """Apply the pipeline's steps before the feature union."""
         prepared: Any = list(texts)
         for step in self.preprocess:
             prepared = step(prepared)
         return [str(t) for t in prepared]
 
-    def decision(self, text: str, out: Row | None = None) -> float:
-        """Return the linear model's decision value for one raw text."""
-        (prepared,) = self._prepare([text])
+    def decision(self, text: str, out: Row | None = None, prepared: str | None = None) -> float:
+        """Return the linear model's decision value for one raw text (or its prepared form)."""
+        if prepared is None:
+            (prepared,) = self.prepare([text])
         return self.intercept + sum(b.contributions(prepared, out) for b in self.blocks)
 
     def probability(self, decision: float, offset: float = 0.0) -> float:
@@ -148,39 +149,52 @@ class CompiledClassifier:
             expit(self.calibration.a * decisions + self.calibration.b + offsets), dtype=np.float64
         )
 
-    def _batch(self, texts: Sequence[str]) -> tuple[list[Shares], np.ndarray]:
+    def _batch(
+        self, texts: Sequence[str], prepared: Sequence[str] | None = None
+    ) -> tuple[list[Shares], np.ndarray]:
         """Return every block's shares and the decision values of a batch of texts."""
-        prepared = self._prepare(texts)
+        if prepared is None:
+            prepared = self.prepare(texts)
         found = [b.batch(prepared) for b in self.blocks]
         return found, self.intercept + sum((f.totals() for f in found), np.zeros(len(texts)))
 
-    def assess(self, text: str, limit: int = 3, offset: float = 0.0) -> Assessment:
+    def assess(
+        self, text: str, limit: int = 3, offset: float = 0.0, prepared: str | None = None
+    ) -> Assessment:
         """Return the probability and the reasons, as SpamClassifier.explain gives them.
 
         ``offset`` is the text's relevance log-odds (Platt.offsets): it moves the probability,
-        not the reasons, which are the text's.
+        not the reasons, which are the text's. ``prepared`` is the text as ``prepare`` gives
+        it, when the caller has it already.
         """
         row = Row()
-        decision = self.decision(text, row)
+        decision = self.decision(text, row, prepared)
         sign = 1.0 if decision >= 0 else -1.0
         return Assessment(
             self.probability(decision, offset), self._reasons(*row.arrays(), sign, limit)
         )
 
     def assess_many(
-        self, texts: Sequence[str], limit: int = 3, relevance: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        limit: int = 3,
+        relevance: np.ndarray | None = None,
+        prepared: Sequence[str] | None = None,
     ) -> list[Assessment]:
         """Return the probability and the reasons of each text, scored in one batch."""
-        offsets = self.calibration.offsets(relevance, len(texts))
+        offsets = self.calibration.offsets(relevance, len(texts)).tolist()
         if len(texts) < SMALL_BATCH:
-            return [self.assess(t, limit, o) for t, o in zip(texts, offsets.tolist(), strict=True)]
-        found, decisions = self._batch(texts)
+            ready = prepared if prepared is not None else [None] * len(texts)
+            return [
+                self.assess(t, limit, o, p) for t, o, p in zip(texts, offsets, ready, strict=True)
+            ]
+        found, decisions = self._batch(texts, prepared)
         rows = np.concatenate([f.rows for f in found])
         order = np.argsort(rows, kind="stable")
         starts = np.searchsorted(rows[order], np.arange(len(texts) + 1)).tolist()
         columns = np.concatenate([f.columns for f in found])[order]
         shares = np.concatenate([f.shares for f in found])[order]
-        probabilities = self._probabilities(decisions, offsets).tolist()
+        probabilities = self._probabilities(decisions, np.asarray(offsets)).tolist()
         assessments = []
         for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
             a, b = starts[k], starts[k + 1]
@@ -227,7 +241,7 @@ class CompiledClassifier:
             name = str(self.feature_names[column])
             term = name.partition("__")[2].strip()
             # "out" adds nothing once "check out" is shown
-            if any(term in earlier for earlier in shown):
+            if not telling(name) or any(term in earlier for earlier in shown):
                 continue
             shown.append(term)
             code, message = _describe(name, direction)

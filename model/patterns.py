@@ -55,7 +55,19 @@ def words(pattern: str) -> re.Pattern[str]:
 # not run on into more digits or decimals.
 PHONE = re.compile(r"(?<![\d.])\+?\(?\d[\d\s().-]{7,18}\d(?!\d|\.\d)")
 EMAIL = re.compile(r"\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
-MESSENGER = words(r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me")
+MESSENGER = words(
+    r"whats\s?app|telegram|wechat|skype|kik|viber|snapchat|line id|wa\.me"
+    # in Cyrillic: Telegram, WhatsApp, Viber and their nicknames ("телега", "тг", "вотсап")
+    r"|телеграм\w*|телег[аеуи]|тг|ватсап\w*|вотсап\w*|вацап\w*|вайбер\w*"
+)
+# An invitation link to a chat or channel: Telegram, WhatsApp, Discord.
+INVITE = re.compile(r"\b(?:t\.me|telegram\.me|wa\.me|chat\.whatsapp\.com|discord\.gg)/")
+# A handle to write to (@name), not an address (a@b.com) nor a reply to a reader by name:
+# a handle has a digit or an underscore, or follows a word asking to write.
+HANDLE = re.compile(
+    r"(?<![\w.@])@(?=[\w]*[\d_])[a-z\d_]{4,32}\b"
+    r"|(?:пиши(?:те)?|напиши(?:те)?|telegram|телеграм\w*|тг|dm|inbox|contact)\s*:?\s*@\w{4,}"
+)
 CONTACT_ASK = words(
     # not "ring me": in no spam of the shipped corpora, in four readers' texts ("ring me if ur
     # around", "has a nice ring to it")
@@ -65,9 +77,16 @@ CONTACT_ASK = words(
     # premium-rate texting: a keyword to a short code ("txt win to 87121"), opting out by text
     r"|(?:txt|text|send|reply|rply)\s+(?:[a-z0-9]+\s+){1,3}(?:to|on)\s+\d{4,6}"
     r"|(?:reply|send|txt|text)\s+stop"
+    # the same asks in other languages: "write me in DM" (ru, uk, es, pt, de, fr)
+    r"|dm (?:me|for)|пиш(?:и|ите)(?: мне)? в (?:лс|личку|личные|директ|телеграм\w*|тг)"
+    r"|напиш(?:и|ите) мне|в лс|пиш(?:и|ите) в|пиш(?:и|іть) в|escr[ií]beme|me escreva"
+    r"|chama no (?:zap|whats\w*)|schreib(?:en sie)? mir|[ée]cri(?:s|vez)[- ]moi"
 )
 MONEY_AMOUNT = re.compile(
-    r"[$£€₹]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    r"[$£€₹₽]\s?\d|\d\s?[$£€₹₽]"
+    r"|\b\d[\d,.]*\s?(?:usd|dollars?|pounds?|euros?|bucks|gbp|eur|btc|rs\.?|inr)\b"
+    # in any script: roubles, hryvnias, crypto coins
+    r"|\b\d[\d,.]*\s?(?:руб\w*|р\.|грн|usdt|eth|bnb|ton|тыс\w* (?:руб\w*|\$|долл\w*))"
     r"|\b\d+\s?(?:k|%)\s?(?:per|a|/)\s?(?:day|week|month|hour)\b"
     r"|\b\d{2,3}p(?:pm)?\b|\b\d+p\s?(?:/|per\s|a\s)\s?(?:msg|min|txt|text|sms|wk|week)\b"
 )
@@ -76,6 +95,9 @@ MONEY_WORDS = words(
     r"|loans?|casino|jackpot|prizes?|rewards?|winners?|giveaway|payout|paypal|make money"
     r"|work(?:ing)? from home|per day|per week|per hour|get paid|passive"
     r"|you(?:'ve| have)? (?:won|been selected)|(?:you are|you're|u r|ur) (?:a )?winner"
+    # Russian and Spanish or Portuguese stems: earnings, income, profit, crypto, investment
+    r"|заработ\w*|доход\w*|прибыл\w*|крипт\w*|инвест\w*|биткоин\w*|казино|без вложений"
+    r"|пассивн\w*|usdt|ganar|gana|ganhe|ganhar|dinero|dinheiro|renda extra|ingresos"
 )
 URGENCY = words(
     r"urgent(?:ly)?|hurry|limited (?:time|offer|spots?)|act (?:now|fast)|last chance"
@@ -128,6 +150,10 @@ SPLIT_DOMAIN = re.compile(
     r"\b(?!hotmail\b|gmail\b|mail\b|yahoo\b|outlook\b|aol\b|ymail\b|icloud\b|live\b|msn\b)"
     r"[a-z0-9-]{2,}\s*(?:\s\.\s?|\.\s|\(dot\)|\[dot\]|\sdot\s)\s*(?:com|net|org|info|co)\b"
 )
+# A domain run on into other text ("jobsbay24.comllllll"): no reader writes a link that way.
+GLUED_DOMAIN = re.compile(r"\b[a-z0-9][a-z0-9-]{2,}\.(?:com|net|org|info|biz|ru)[a-z]{3,}")
+# Pictographs and the like (emoji): dense emoji decorate spam in every language.
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
 WORD = re.compile(r"\w+")
 TRACKING = re.compile(r"[?&](?:ref|aff|affiliate|utm_\w+|r|invite|code)=")
 REPEAT_CHAR = re.compile(r"(.)\1{3}")
@@ -150,7 +176,9 @@ WORD_LISTS = (
     OFFER,
 )
 # The patterns a scan runs only where RE2 says they may match (model/prefilter.py): most
-# comments hold none of them, and are then read once instead of once per pattern.
+# comments hold none of them, and are then read once instead of once per pattern. INVITE,
+# HANDLE and GLUED_DOMAIN are not among them: each needs a character most comments lack
+# ("/", "@", "."), which a scan looks for first.
 PREFILTERED = (
     *WORD_LISTS,
     PHONE,

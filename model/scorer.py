@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from scipy.special import expit, logit
 
 from model.artifact import COMMENT_TYPE, Artifact, Cutoffs
 from model.classifier import Reason
+from model.coverage import Coverage
 from model.fast import CompiledClassifier, NotCompilable
+from model.features import normalise_all
+from model.language import Language, identify
+from model.reading import ReadingRule, settled
 from model.relevance import on_topic, shared_words
+from model.restraint import Restraint
 from model.text import without_post_links
 
 log = logging.getLogger(__name__)
@@ -24,6 +30,26 @@ class Verdict:
     score: float
     verdict: str
     reasons: list[Reason]
+    language: Language | None = None
+    coverage: float | None = None
+    hold: Reason | None = None
+    """Why the model cannot read the comment (model/reading.py): then it is never ham."""
+
+    def settled(self) -> Verdict:
+        """Return the verdict with the reading rule applied (an unread ham is unsure)."""
+        verdict = settled(self.verdict, self.hold)
+        if verdict == self.verdict:
+            return self
+        assert self.hold is not None
+        reasons = [self.hold, *(r for r in self.reasons if r != self.hold)]
+        return Verdict(self.score, verdict, reasons, self.language, self.coverage, self.hold)
+
+    def fields(self) -> dict[str, Any]:
+        """Return the language and coverage as an answer's JSON fields."""
+        return {
+            "language": self.language.to_dict() if self.language else None,
+            "coverage": None if self.coverage is None else round(self.coverage, 3),
+        }
 
 
 class Scorer:
@@ -31,7 +57,8 @@ class Scorer:
 
     The artifact's classifier is compiled once, here, into the fast path; a pipeline the
     compiler cannot reproduce exactly is scored by sklearn instead. A comment type with
-    cutoffs of its own (``by_type``, by default the artifact's) is judged at those.
+    cutoffs of its own (``by_type``, by default the artifact's) is judged at those. A
+    comment the model cannot read (``reading``) is never ham.
     """
 
     def __init__(
@@ -40,8 +67,14 @@ class Scorer:
         cutoffs: Cutoffs | None = None,
         reasons: int = 3,
         by_type: Mapping[str, Cutoffs] | None = None,
+        reading: ReadingRule | None = None,
     ):
         self.artifact = artifact
+        self.reading = reading or ReadingRule()
+        counted = artifact.manifest.get("training_counts", {}).get("languages")
+        self.labelled: dict[str, int] | None = dict(counted) if counted is not None else None
+        self.coverage = Coverage.of(artifact.classifier.pipeline)
+        self.restraint = Restraint(artifact.classifier)
         self.cutoffs = cutoffs or artifact.cutoffs
         self.by_type = dict(artifact.cutoffs_by_type if by_type is None else by_type)
         self.reasons = reasons
@@ -82,9 +115,10 @@ class Scorer:
         related = on_topic(texts, titles) if titles is not None else None
         offsets = self.artifact.classifier.calibration.offsets(related, len(texts)).tolist()
         if self.compiled is not None:
+            prepared = self.compiled.prepare(texts)
             assessed = [
                 (a.score, a.reasons)
-                for a in self.compiled.assess_many(texts, self.reasons, related)
+                for a in self.compiled.assess_many(texts, self.reasons, related, prepared)
             ]
         else:
             classifier = self.artifact.classifier
@@ -92,13 +126,22 @@ class Scorer:
                 (float(s), classifier.explain(t, self.reasons))
                 for t, s in zip(texts, classifier.predict_proba(texts, related), strict=True)
             ]
+            prepared = normalise_all(texts)
+        measures = self.coverage.measures(prepared) if self.coverage else [None] * len(texts)
         verdicts = []
         for i, ((score, reasons), c) in enumerate(zip(assessed, cutoffs, strict=True)):
             verdict = c.verdict(score)
+            restrained = self.restraint.hold(prepared[i], score, c.spam)
+            if restrained is not None:
+                verdict, reasons = "unsure", [restrained, *reasons]
             if offsets[i] and c.verdict(float(expit(logit(score) - offsets[i]))) != verdict:
                 title = titles[i] if titles is not None else None
                 reasons = [_relevance_reason(texts[i], title, offsets[i]), *reasons]
-            verdicts.append(Verdict(score, verdict, reasons))
+            language = identify(prepared[i])
+            measured = measures[i]
+            hold = self.reading.hold(language, measured, self.labelled)
+            coverage = measured[0] if measured is not None else None
+            verdicts.append(Verdict(score, verdict, reasons, language, coverage, hold).settled())
         return verdicts
 
 

@@ -17,6 +17,10 @@ from model.patterns import (
     CHEAP_TLDS,
     CONTACT_ASK,
     EMAIL,
+    EMOJI,
+    GLUED_DOMAIN,
+    HANDLE,
+    INVITE,
     LATIN,
     LEET,
     LEET_COMMON,
@@ -59,8 +63,9 @@ def _contact_features(scan: Scan) -> list[float]:
     return [
         float(any(sum(ch.isdigit() for ch in p) >= 9 for p in phones)),
         float(scan.found(EMAIL)),
-        float(scan.found(MESSENGER)),
+        float(scan.found(MESSENGER) or ("/" in scan.text and scan.found(INVITE))),
         float(scan.found(CONTACT_ASK)),
+        float("@" in scan.text and scan.found(HANDLE)),
     ]
 
 
@@ -94,6 +99,7 @@ def _obfuscation_features(scan: Scan) -> list[float]:
         scaled(len(leet), 2),
         float(mixed),
         float(scan.found(SPLIT_DOMAIN)),
+        float("." in scan.text and scan.found(GLUED_DOMAIN)),
     ]
 
 
@@ -112,10 +118,14 @@ def _repetition_features(scan: Scan) -> list[float]:
         counted = len(phrases) - len(one_word)
         distinct = len(set(phrases)) - len(set(one_word))
         repeated = 1.0 - distinct / counted if counted >= 4 else 0.0
+    # Emoji per word, from 1 in 4 up: a reader's one heart is no signal, a row of fire is.
+    emoji = len(EMOJI.findall(scan.text)) if not scan.text.isascii() else 0
+    density = emoji / max(len(scan.words), 1)
     return [
         repeated,
         float(REPEAT_CHAR.search(scan.text) is not None),
         float(scan.found(REPEAT_PUNCT)),
+        min(max(density - 0.25, 0.0) / 0.75, 1.0) if emoji >= 3 else 0.0,
     ]
 
 
@@ -132,8 +142,9 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[Scan], list[float]]]] = {
         (
             "gives a phone number",
             "gives an e-mail address",
-            "names a messaging app",
+            "names a messaging app or links to a chat",
             "asks to call, text or contact",
+            "gives a messenger handle (@name)",
         ),
         _contact_features,
     ),
@@ -161,11 +172,17 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[Scan], list[float]]]] = {
             "digits or symbols inside words (leetspeak)",
             "mixes alphabets inside a word (homoglyphs)",
             "writes a domain with spaces or (dot)",
+            "runs a domain on into other text",
         ),
         _obfuscation_features,
     ),
     "repetition": (
-        ("repeats a phrase", "repeats a character many times", "repeats punctuation"),
+        (
+            "repeats a phrase",
+            "repeats a character many times",
+            "repeats punctuation",
+            "many emoji",
+        ),
         _repetition_features,
     ),
 }

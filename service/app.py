@@ -11,11 +11,13 @@ from typing import Any
 from flask import Flask
 
 from model.artifact import Artifact, Cutoffs
+from model.reading import ReadingRule
 from model.scorer import Scorer
 from model.store import ModelStore
 from service import errors, settings
 from service.api import akismet, comments, floor, health
 from service.api.auth import ApiKeys
+from service.api.languages import LanguagePolicies
 from service.delivery import api as deliveries_api
 from service.delivery.callbacks import Callbacks
 from service.delivery.outbox import Outbox
@@ -45,7 +47,14 @@ def configured_scorer(cfg: dict[str, Any], artifact: Artifact, reasons: int) -> 
     """Return a scorer at the model's cutoffs, or at the configured ones for every type."""
     overridden = cfg["HAM_CUTOFF"] is not None or cfg["SPAM_CUTOFF"] is not None
     cutoffs = configured_cutoffs(cfg, artifact.cutoffs)
-    return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None)
+    # A partial configuration (a test, a tool) keeps the rule's own defaults.
+    rule = ReadingRule()
+    reading = ReadingRule(
+        min_labels=cfg.get("MIN_LANGUAGE_LABELS", rule.min_labels),
+        min_coverage=cfg.get("MIN_COVERAGE", rule.min_coverage),
+        min_confidence=cfg.get("MIN_LANGUAGE_CONFIDENCE", rule.min_confidence),
+    )
+    return Scorer(artifact, cutoffs, reasons, by_type={} if overridden else None, reading=reading)
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -69,6 +78,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
+    app.extensions["commentguard.languages"] = LanguagePolicies(
+        redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
+    )
     app.extensions["commentguard.api_keys"] = ApiKeys(
         redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
     )

@@ -53,6 +53,15 @@ MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024
 REASONS = 3
 """How many reasons a verdict lists."""
 
+MIN_LANGUAGE_LABELS = 100
+"""Training comments a language needs before its ham is published unread (model/reading.py)."""
+
+MIN_LANGUAGE_CONFIDENCE = 0.8
+"""Language-detector confidence (0-1) at which the language rule trusts the language."""
+
+MIN_COVERAGE = 0.35
+"""Share (0-1) of a comment's distinct words the model must know to publish it as ham."""
+
 AKISMET_DISCARD_CUTOFF = 0.99
 """Score (0-1) above which an Akismet spam answer adds `X-akismet-pro-tip: discard`; 1 never."""
 

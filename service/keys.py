@@ -57,6 +57,10 @@ class Keys:
         """Counter of a site's Akismet comment-check calls in one month (``YYYY-MM``)."""
         return f"{self.prefix}akismet-usage:{site}:{month}"
 
+    def site_languages(self, site: str) -> str:
+        """Return the hash of a site's language policy: ``expected`` codes, ``outside`` action."""
+        return f"{self.prefix}site-languages:{site}"
+
     def signal_text(self, digest: str) -> str:
         """Sorted set of the posts (``site<US>post``) a text was seen on, scored by time."""
         return f"{self.prefix}sig:text:{digest}"

@@ -16,7 +16,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler
 
 from model.artifact import Artifact
-from model.classifier import Platt, Reason, SpamClassifier, _describe
+from model.classifier import Platt, Reason, SpamClassifier, _describe, telling
 from model.fast import SMALL_BATCH, TIE_DECIMALS, CompiledClassifier, NotCompilable
 from model.features import UnknownAwareTfidf, normalise_all
 from model.scorer import Scorer
@@ -145,7 +145,7 @@ def _expected_reasons(classifier: SpamClassifier, row: Any, limit: int = 3) -> l
             break
         name = str(classifier.feature_names[column])
         term = name.partition("__")[2].strip()
-        if not any(term in earlier for earlier in shown):
+        if telling(name) and not any(term in earlier for earlier in shown):
             shown.append(term)
             reasons.append(Reason(*_describe(name, direction), weight))
     return reasons

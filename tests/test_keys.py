@@ -9,6 +9,7 @@ def test_literal_keys_under_the_default_prefix():
     assert keys.review_stream() == "cg:review"
     assert keys.labels_stream() == "cg:labels"
     assert keys.akismet_usage("blog", "2026-11") == "cg:akismet-usage:blog:2026-11"
+    assert keys.site_languages("blog") == "cg:site-languages:blog"
 
 
 def test_prefix_is_configurable():

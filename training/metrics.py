@@ -23,10 +23,17 @@ COST_UNSURE = 0.2
 CUTOFF_BANDWIDTH = 0.25
 
 
-def three_way_counts(labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs) -> dict[str, int]:
-    """Count auto-removed ham, auto-approved spam and unsure items."""
+def three_way_counts(
+    labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs, held: np.ndarray | None = None
+) -> dict[str, int]:
+    """Count auto-removed ham, auto-approved spam and unsure items.
+
+    ``held`` marks the comments the model cannot read (model/reading.py): never ham.
+    """
     spam = scores >= cutoffs.spam
     ham = scores < cutoffs.ham
+    if held is not None:
+        ham &= ~np.asarray(held, dtype=bool)
     return {
         "ham_auto_removed": int(np.sum(spam & (labels == 0))),
         "spam_auto_approved": int(np.sum(ham & (labels == 1))),
@@ -74,16 +81,19 @@ def choose_cutoffs(
     return Cutoffs(ham=float(grid[h]), spam=float(grid[s]))
 
 
-def evaluate(labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs) -> dict[str, Any]:
+def evaluate(
+    labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs, held: np.ndarray | None = None
+) -> dict[str, Any]:
     """Return n, ranking and 0.5-threshold figures, and the three-way figures at the cutoffs.
 
     The binary figures (mcc, f1, precision, recall) call spam at a calibrated score of 0.5;
-    the rates count at the model's own cutoffs.
+    the rates count at the model's own cutoffs, with the reading rule's ``held`` comments
+    never ham.
     """
     labels = np.asarray(labels)
     scores = np.asarray(scores)
     predicted = (scores >= 0.5).astype(int)
-    counts = three_way_counts(labels, scores, cutoffs)
+    counts = three_way_counts(labels, scores, cutoffs, held)
     n = len(labels)
     n_ham = int(np.sum(labels == 0))
     n_spam = n - n_ham

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from model import reading
 from model.features import build_pipeline
 from training.corpus import CORPORA, youtube_examples
 from training.datasets import HAM, SPAM, Example
@@ -75,7 +76,11 @@ def mix(corpora: dict[str, list[Example]]) -> list[Example]:
 
 def _scored(trained: Any, test: Sequence[Example]) -> dict[str, Any]:
     scores = predict(trained.classifier, test)
-    return evaluate(np.array([e.label for e in test]), scores, trained.cutoffs)
+    labelled = trained.counts.get("languages")
+    hold = reading.held(trained.classifier, labelled, [e.text for e in test])
+    return evaluate(np.array([e.label for e in test]), scores, trained.cutoffs, hold) | {
+        "held_rate": float(np.mean(hold)) if len(test) else 0.0
+    }
 
 
 def run_probes(

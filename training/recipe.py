@@ -17,7 +17,8 @@ from sklearn.pipeline import Pipeline
 
 from model.artifact import COMMENT_TYPE, Cutoffs
 from model.classifier import Platt, SpamClassifier
-from model.features import build_pipeline
+from model.features import build_pipeline, normalise_all
+from model.language import languages
 from model.relevance import on_topic, titled
 from training.datasets import Example, dedupe
 from training.metrics import choose_cutoffs, evaluate
@@ -120,6 +121,8 @@ def train(
         "spam": int(labels.sum()),
         "ham": int(len(labels) - labels.sum()),
         "sources": dict(Counter(groups)),
+        # The scorer holds a comment in a language with too few of these (model/reading.py).
+        "languages": dict(languages(normalise_all(texts)).most_common()),
     }
     return TrainedModel(SpamClassifier(pipeline, calibration), cutoffs, validation, counts, by_type)
 

@@ -55,7 +55,12 @@ def check_comments(
             [c.type for c in to_score],
             [c.post.get("title") for c in to_score],
         )
-        scored = signals.apply(site, to_score, scored, scorer.cutoffs_for)
+        # A signal may lower a score below the ham cutoff; an unread comment stays unsure.
+        scored = [v.settled() for v in signals.apply(site, to_score, scored, scorer.cutoffs_for)]
+        policy = current_app.extensions["commentguard.languages"].get(site)
+        if policy is not None:
+            confident = current_app.config["COMMENTGUARD"]["MIN_LANGUAGE_CONFIDENCE"]
+            scored = [policy.apply(v, confident) for v in scored]
         version = scorer.version
     by_model = iter(scored)
     items = []
@@ -68,6 +73,7 @@ def check_comments(
             "verdict": shadow or v.verdict,
             "score": round(v.score, 6),
             "reasons": [r.to_dict() for r in v.reasons],
+            **v.fields(),
             "model_version": RULES_VERSION if rule is not None else version,
         } | ({"shadow": {"verdict": v.verdict}} if shadow else {})
         items.append((comments[i].to_dict() | {"site": site}, answer))
