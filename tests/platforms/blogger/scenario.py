@@ -10,7 +10,9 @@ from tests.platforms.blogger.server import CLIENT_ID, CLIENT_SECRET, REFRESH_TOK
 
 SITE = "my-blog"
 # With the test model, these land far from the cutoffs set in `blogger_app`.
-HAM = ["I love this song", "Αυτό το άρθρο είναι πολύ ενδιαφέρον, ευχαριστώ για τις πληροφορίες."]
+# A comment in a language the model has no labels for is never published on the model alone
+# (docs/model.md), so the ham is English.
+HAM = ["I love this song", "Best song ever, still listening in 2015"]
 SPAM = [
     "Great post! Check out my channel and subscribe: http://bit.ly/free-prizes",
     "Cheap viagra and casino bonus, click here www.best-pills-online.biz",
