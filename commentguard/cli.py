@@ -14,6 +14,7 @@ from service.api.auth import ApiKeys
 from service.keys import Keys
 from service.redis_client import connect
 from service.web.moderators import Moderators
+from service.web.sessions import Sessions
 from training.commands import evaluate, score
 
 
@@ -95,6 +96,16 @@ def moderators_token(name: str) -> None:
         raise click.ClickException(
             f"no moderator {name!r}; create one with `commentguard moderators add {name}`"
         ) from None
+
+
+@moderators.command("logout")
+@click.argument("name")
+def moderators_logout(name: str) -> None:
+    """End every page session of NAME at once (every copy of every cookie)."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    ended = Sessions(client, Keys(cfg["REDIS_PREFIX"]), cfg["SESSION_HOURS"] * 3600).end_all(name)
+    click.echo(f"ended {ended} session(s) of {name}; they must log in again")
 
 
 @main.group()

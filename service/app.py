@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.artifact import Artifact, Cutoffs
 from model.scorer import Scorer
@@ -24,7 +25,9 @@ from service.review.queue import ReviewQueue
 from service.review.records import CommentStore
 from service.review.signals import Signals
 from service.web import moderate
+from service.web.limits import LoginLimiter
 from service.web.moderators import Moderators
+from service.web.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
+    app.extensions["commentguard.sessions"] = Sessions(
+        redis_client, keys, cfg["SESSION_HOURS"] * 3600
+    )
+    app.extensions["commentguard.login_limit"] = LoginLimiter.from_settings(redis_client, keys, cfg)
+    if cfg["PROXY_HOPS"]:
+        # The login limit counts by client address, which a proxy would otherwise hide.
+        hops = cfg["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
     store = ModelStore(data_dir / "models")

@@ -143,3 +143,18 @@ LOG_ODDS_AUTHOR_URL = 1.0
 
 SHADOW_VERDICT: str | None = None
 """Shadow mode: always answer this verdict (ham/unsure/spam), computed one in ``shadow``."""
+
+LOGIN_IP_BURST = 10
+"""Moderator login attempts one client IP may make back to back before it must wait."""
+
+LOGIN_IP_PER_MINUTE = 10.0
+"""Login attempts per minute one client IP regains after its burst (token bucket refill)."""
+
+LOGIN_ACCOUNT_BURST = 5
+"""Login attempts on one account from one IP back to back; other IPs are never held back."""
+
+LOGIN_ACCOUNT_PER_MINUTE = 2.0
+"""Login attempts per minute one account regains on one IP after its burst."""
+
+PROXY_HOPS = 0
+"""Reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none)."""

@@ -24,3 +24,11 @@ def test_literal_review_and_moderator_keys():
     assert keys.moderators() == "cg:moderators"
     assert keys.moderator_token("ab12") == "cg:modtoken:ab12"
     assert Keys("other:").moderator("ann") == "other:moderator:ann"
+
+
+def test_literal_login_and_session_keys():
+    keys = Keys()
+    assert keys.login_ip("203.0.113.9") == "cg:login:ip:203.0.113.9"
+    assert keys.login_account("ann", "203.0.113.9") == "cg:login:account:ann:203.0.113.9"
+    assert keys.auth_audit() == "cg:auth-audit"
+    assert keys.moderator_sessions("ann") == "cg:moderator-sessions:ann"
