@@ -141,6 +141,28 @@ def keys_revoke(key: str) -> None:
     click.echo("revoked")
 
 
+@keys.command("rotate")
+@click.argument("key")
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    default=86_400.0,
+    show_default=True,
+    help="Seconds the old key keeps working beside the new one (0: refused at once).",
+)
+def keys_rotate(key: str, overlap: float) -> None:
+    """Print a new key for KEY's site; KEY keeps working for the overlap, then is refused."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    try:
+        new = ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).rotate(key, overlap)
+    except KeyError:
+        raise click.ClickException("no such API key (it was never created or is revoked)") from None
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(new)
+
+
 main.add_command(train)
 main.add_command(evaluate)
 main.add_command(score)
