@@ -158,3 +158,9 @@ LOGIN_ACCOUNT_PER_MINUTE = 2.0
 
 PROXY_HOPS = 0
 """Reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none)."""
+
+METRICS = True
+"""Serve GET /metrics (Prometheus text format) and count every request for it (false: neither)."""
+
+METRICS_TOKEN: str | None = None
+"""Bearer token GET /metrics requires; unset serves it to anyone who reaches the port."""
