@@ -80,20 +80,33 @@ class Metrics:
             registry=target,
         )
         self._version: str | None = None
+        # labels() costs more than the increment: each series' child is looked up once.
+        self._per_route: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._per_check: dict[tuple[str, str], Any] = {}
 
     def request(
         self, route: str, method: str, status: int, seconds: float, error: str | None
     ) -> None:
         """Count one answered request and its latency."""
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(seconds)
+        children = self._per_route.get((route, method, status))
+        if children is None:
+            children = (
+                self.requests.labels(route, method, str(status)),
+                self.latency.labels(route),
+            )
+            self._per_route[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
         if status >= 400:
             self.errors.labels(error or "error", str(status)).inc()
 
     def checked(self, site: str, verdicts: list[str]) -> None:
         """Count the verdicts answered for one site."""
         for verdict in verdicts:
-            self.checks.labels(site, verdict).inc()
+            child = self._per_check.get((site, verdict))
+            if child is None:
+                child = self._per_check[(site, verdict)] = self.checks.labels(site, verdict)
+            child.inc()
 
     def decided(self, label: str, source: str) -> None:
         """Count one review decision."""

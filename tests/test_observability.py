@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +19,8 @@ from service.logs import ACCESS_LOGGER, JsonFormatter
 from service.metrics import QueueCollector
 from tests.review_data import enqueue
 
+DOCS = Path(__file__).parent.parent / "docs"
+METRICS_SOURCE = (Path(__file__).parent.parent / "service" / "metrics.py").read_text("utf-8")
 SPAM = {"id": "c-1", "content": "subscribe to my channel http://bit.ly/free-prizes"}
 
 
@@ -60,8 +66,11 @@ def test_checks_requests_errors_and_latency_are_counted(client: Any, auth: dict)
 def test_an_unknown_path_is_counted_under_one_route(client: Any) -> None:
     for path in ("/nope", "/nope/again", "/wp-login.php"):
         assert client.get(path).status_code == 404
+    assert client.open("/healthz", method="BREW").status_code == 405
     samples = scrape(client)
     assert total(samples, "commentguard_http_requests_total", route="unmatched") == 3
+    assert total(samples, "commentguard_http_requests_total", method="OTHER", status="405") == 1
+    assert not any("BREW" in str(labels) for _, labels in samples)
     assert not any("nope" in str(labels) for _, labels in samples)
 
 
@@ -195,3 +204,37 @@ def test_an_error_line_carries_the_request_id_and_the_traceback(app: Flask) -> N
     assert line["request_id"] == "abc-1"
     assert "RuntimeError: boom" in line["exception"]
     assert "\n" not in formatter.format(record)
+
+
+def test_the_cli_and_the_app_import_prometheus_client_only_when_an_app_is_created() -> None:
+    # prometheus-client picks in-memory or multiprocess storage on first import; the gunicorn
+    # master imports the app before on_starting sets PROMETHEUS_MULTIPROC_DIR.
+    code = (
+        "import sys, commentguard.cli, service.app, service.gunicorn_conf;"
+        "print('prometheus_client' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_grafana_dashboard_is_json_and_names_only_exported_metrics(unsure_app: Flask) -> None:
+    dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text("utf-8"))
+    client = unsure_app.test_client()
+    enqueue(
+        unsure_app.extensions["commentguard.redis"],
+        unsure_app.extensions["commentguard.keys"],
+        [0.5],
+    )
+    text = client.get("/metrics").get_data(as_text=True)
+    exported = {f.name for f in text_string_to_metric_families(text)}
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert len(exprs) >= 4
+    used = set()
+    for expr in exprs + re.findall(
+        r"```promql\n(.*?)```", (DOCS / "observability.md").read_text(), re.S
+    ):
+        used |= set(re.findall(r"commentguard_[a-z_]+", expr))
+    families = {re.sub(r"_(bucket|total|count|sum)$", "", name) for name in used}
+    # Families of labelled metrics appear once counted; every one the panels use is defined.
+    defined = exported | set(re.findall(r'"(commentguard_[a-z_]+)"', METRICS_SOURCE))
+    assert families <= defined, families - defined

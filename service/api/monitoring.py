@@ -12,6 +12,8 @@ from service.errors import APIError
 from service.metrics import QueueCollector
 
 bp = Blueprint("monitoring", __name__)
+# Any other method (a client may send any word) is counted as OTHER, so series stay bounded.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @bp.after_app_request
@@ -21,7 +23,11 @@ def count(response: Response) -> Response:
     seconds = time.perf_counter() - started if started is not None else 0.0
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
     current_app.extensions["commentguard.metrics"].request(
-        route, request.method, response.status_code, seconds, g.get("error_code")
+        route,
+        request.method if request.method in METHODS else "OTHER",
+        response.status_code,
+        seconds,
+        g.get("error_code"),
     )
     return response
 
