@@ -17,6 +17,7 @@ from service.api.languages import REJECT, REVIEW, LanguagePolicies
 from service.keys import Keys
 from service.redis_client import connect
 from service.web.moderators import Moderators
+from service.web.sessions import Sessions
 from training.commands import evaluate, score
 
 
@@ -100,6 +101,16 @@ def moderators_token(name: str) -> None:
         ) from None
 
 
+@moderators.command("logout")
+@click.argument("name")
+def moderators_logout(name: str) -> None:
+    """End every page session of NAME at once (every copy of every cookie)."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    ended = Sessions(client, Keys(cfg["REDIS_PREFIX"]), cfg["SESSION_HOURS"] * 3600).end_all(name)
+    click.echo(f"ended {ended} session(s) of {name}; they must log in again")
+
+
 @main.group()
 def keys() -> None:
     """Manage API keys (each bound to one site)."""
@@ -158,6 +169,28 @@ def keys_revoke(key: str) -> None:
     if not ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).revoke(key):
         raise click.ClickException("no such API key (it was never created or is revoked)")
     click.echo("revoked")
+
+
+@keys.command("rotate")
+@click.argument("key")
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    default=86_400.0,
+    show_default=True,
+    help="Seconds the old key keeps working beside the new one (0: refused at once).",
+)
+def keys_rotate(key: str, overlap: float) -> None:
+    """Print a new key for KEY's site; KEY keeps working for the overlap, then is refused."""
+    cfg = settings.load()
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    try:
+        new = ApiKeys(client, Keys(cfg["REDIS_PREFIX"])).rotate(key, overlap)
+    except KeyError:
+        raise click.ClickException("no such API key (it was never created or is revoked)") from None
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(new)
 
 
 main.add_command(train)

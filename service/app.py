@@ -9,19 +9,21 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.artifact import Artifact, Cutoffs
 from model.reading import ReadingRule
 from model.scorer import Scorer
 from model.store import ModelStore
-from service import errors, settings
-from service.api import akismet, comments, floor, health
+from service import errors, logs, settings
+from service.api import akismet, comments, floor, health, monitoring
 from service.api.auth import ApiKeys
 from service.api.languages import LanguagePolicies
 from service.delivery import api as deliveries_api
 from service.delivery.callbacks import Callbacks
 from service.delivery.outbox import Outbox
 from service.keys import Keys
+from service.metrics import Metrics
 from service.redis_client import connect
 from service.reloader import ModelReloader
 from service.review import api as review_api
@@ -29,7 +31,9 @@ from service.review.queue import ReviewQueue
 from service.review.records import CommentStore
 from service.review.signals import Signals
 from service.web import moderate
+from service.web.limits import LoginLimiter
 from service.web.moderators import Moderators
+from service.web.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     if cfg["SHADOW_VERDICT"] not in (None, "ham", "unsure", "spam"):
         raise settings.SettingsError("SHADOW_VERDICT must be ham, unsure or spam, or unset")
+    logs.install(app)  # first, so every later hook and error line has the request id
+    metrics = Metrics()
+    app.extensions["commentguard.metrics"] = metrics
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
     app.extensions["commentguard.redis"] = redis_client
@@ -85,19 +92,36 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
     )
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
-    app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
+    app.extensions["commentguard.review"] = ReviewQueue.from_settings(
+        redis_client, keys, cfg, on_decision=metrics.decided
+    )
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     app.extensions["commentguard.outbox"] = Outbox.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.callbacks"] = Callbacks(redis_client, keys)
+
+    app.extensions["commentguard.sessions"] = Sessions(
+        redis_client, keys, cfg["SESSION_HOURS"] * 3600
+    )
+    app.extensions["commentguard.login_limit"] = LoginLimiter.from_settings(redis_client, keys, cfg)
+    if cfg["PROXY_HOPS"]:
+        # The login limit counts by client address, which a proxy would otherwise hide.
+        hops = cfg["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
     store = ModelStore(data_dir / "models")
     app.extensions["commentguard.models"] = store
+
+    def install(scorer: Scorer) -> None:
+        app.extensions["commentguard.scorer"] = scorer
+        metrics.model_loaded(scorer.version)
+
     reloader = ModelReloader(
         store,
         build=lambda artifact: configured_scorer(cfg, artifact, cfg["REASONS"]),
-        install=lambda scorer: app.extensions.__setitem__("commentguard.scorer", scorer),
+        install=install,
         interval=cfg["RELOAD_INTERVAL"],
+        on_refused=metrics.model_refused,
     )
     app.extensions["commentguard.reloader"] = reloader
     if not reloader.load_now():
@@ -114,6 +138,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments.bp)
     app.register_blueprint(akismet.bp)
     app.register_blueprint(deliveries_api.bp)
+
+    if cfg["METRICS"]:
+        app.register_blueprint(monitoring.bp)
     if cfg["BENCH_FLOOR"]:
         app.register_blueprint(floor.bp)
     return app

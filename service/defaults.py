@@ -209,3 +209,24 @@ DEAD_LETTERS_MAX = 100_000
 
 DISPATCHER_THREAD = "auto"
 """Run the dispatcher in the gunicorn master: auto (only with the embedded Redis), on or off."""
+
+LOGIN_IP_BURST = 10
+"""Moderator login attempts one client IP may make back to back before it must wait."""
+
+LOGIN_IP_PER_MINUTE = 10.0
+"""Login attempts per minute one client IP regains after its burst (token bucket refill)."""
+
+LOGIN_ACCOUNT_BURST = 5
+"""Login attempts on one account from one IP back to back; other IPs are never held back."""
+
+LOGIN_ACCOUNT_PER_MINUTE = 2.0
+"""Login attempts per minute one account regains on one IP after its burst."""
+
+PROXY_HOPS = 0
+"""Reverse proxies in front of the service whose X-Forwarded-For is trusted (0: none)."""
+
+METRICS = True
+"""Serve GET /metrics (Prometheus text format) and count every request for it (false: neither)."""
+
+METRICS_TOKEN: str | None = None
+"""Bearer token GET /metrics requires; unset serves it to anyone who reaches the port."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ def envelope(status: int, code: str, message: str, field: str | None = None) -> 
         error["field"] = field
     response = jsonify({"error": error})
     response.status_code = status
+    if has_request_context():
+        g.error_code = code  # counted by code in /metrics
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,25 @@ threads = _settings["THREADS"]
 # A worker that has not answered for this long is killed and replaced by the master.
 timeout = 30
 graceful_timeout = 20
-accesslog = "-"
+# The app writes one JSON line per request (service/logs.py), so gunicorn's own is off.
+accesslog = None
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "service.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
 # Several servers may run on one host (tests, benchmarks): no shared control socket.
 control_socket_disable = True
 _embedded: dict[str, Any] = {}
@@ -42,6 +61,14 @@ def on_starting(server: Any) -> None:
     embedded mode needs no second process.
     """
     cfg = settings.load()
+    # Each worker's metrics go to files here; a scrape sums them. Stale files of an earlier
+    # run would be summed too, so the directory starts empty.
+    metrics_dir = Path(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(cfg["DATA_DIR"]) / "metrics"
+    )
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     if cfg["REDIS_URL"] is None:
         client = start_embedded(Path(cfg["DATA_DIR"]))
         _embedded["client"] = client
@@ -61,6 +88,13 @@ def on_starting(server: Any) -> None:
         dispatcher = Dispatcher.from_settings(client, Keys(cfg["REDIS_PREFIX"]), cfg)
         _embedded["dispatcher"] = (dispatcher, dispatcher.start_thread())
         server.log.info("dispatcher thread %s delivers decision callbacks", dispatcher.name)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges from the metrics (its counters still count)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server: Any) -> None:

@@ -104,3 +104,19 @@ class Keys:
     def callback(self, site: str) -> str:
         """Hash of a site's decision callback: URL and signing secret (stored as is)."""
         return f"{self.prefix}callback:{site}"
+
+    def login_ip(self, ip: str) -> str:
+        """Hash of one client IP's login token bucket: tokens left and when counted."""
+        return f"{self.prefix}login:ip:{ip}"
+
+    def login_account(self, name: str, ip: str) -> str:
+        """Hash of the login token bucket of one account tried from one IP."""
+        return f"{self.prefix}login:account:{name}:{ip}"
+
+    def auth_audit(self) -> str:
+        """Stream of security events: login attempts refused by the rate limit."""
+        return f"{self.prefix}auth-audit"
+
+    def moderator_sessions(self, name: str) -> str:
+        """Hash of a moderator's live page sessions: sha256 of the session id to its expiry."""
+        return f"{self.prefix}moderator-sessions:{name}"

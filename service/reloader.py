@@ -33,11 +33,13 @@ class ModelReloader:
         build: Callable[[Artifact], Scorer],
         install: Callable[[Scorer], None],
         interval: float,
+        on_refused: Callable[[], None] = lambda: None,
     ) -> None:
         self.store = store
         self.build = build
         self.install = install
         self.interval = interval
+        self.on_refused = on_refused
         self.loaded: Stamp | None = None
         self.refused: Stamp | None = None
         self._next_check = 0.0
@@ -70,6 +72,7 @@ class ModelReloader:
                 scorer = self.build(load(self.store.path_for(stamp[0])))
             except Exception as e:  # noqa: BLE001 - whatever is wrong with it, keep serving
                 self.refused = stamp
+                self.on_refused()
                 log.error("refused model %s, keeping the model in use: %s", stamp[0], e)
                 return False
             self.install(scorer)

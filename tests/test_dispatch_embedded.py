@@ -42,7 +42,7 @@ def test_the_embedded_mode_runs_the_dispatcher_thread(data_dir, tmp_path, proces
         text = log.read_text()
         assert "dispatcher thread" in text
         key = re.findall(r"cg_[A-Za-z0-9_-]{20,}", text)[0]
-        socket_url = re.search(r"embedded Redis at (unix://\S+)", text).group(1)
+        socket_url = re.search(r'embedded Redis at (unix://[^\s"]+)', text).group(1)
         port = free_port()
         with redis.Redis.from_url(socket_url, decode_responses=True) as client:
             secret = Callbacks(client, Keys()).set("default", f"http://127.0.0.1:{port}/hook")

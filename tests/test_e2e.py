@@ -46,7 +46,7 @@ def test_serve_with_embedded_redis_answers_and_keeps_data_across_restarts(
         assert bad.json()["error"]["code"] == "unsupported_media_type"
     finally:
         assert server.stop() == 0
-    socket_url = re.search(r"embedded Redis at (unix://\S+)", log.read_text()).group(1)
+    socket_url = re.search(r'embedded Redis at (unix://[^\s"]+)', log.read_text()).group(1)
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(socket_url).ping()
 

@@ -42,3 +42,11 @@ def test_literal_delivery_keys():
     assert keys.dead_letters() == "cg:outbox:dead"
     assert keys.callback("blog.example.com") == "cg:callback:blog.example.com"
     assert Keys("other:").outbox() == "other:outbox"
+
+
+def test_literal_login_and_session_keys():
+    keys = Keys()
+    assert keys.login_ip("203.0.113.9") == "cg:login:ip:203.0.113.9"
+    assert keys.login_account("ann", "203.0.113.9") == "cg:login:account:ann:203.0.113.9"
+    assert keys.auth_audit() == "cg:auth-audit"
+    assert keys.moderator_sessions("ann") == "cg:moderator-sessions:ann"

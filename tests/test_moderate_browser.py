@@ -178,3 +178,56 @@ def test_a_form_post_without_the_csrf_token_is_refused(page: Any, site: tuple) -
     page.reload()
     assert page.locator("li.item").count() == 1
     assert app.extensions["commentguard.review"].stats()["decided_24h"] == 0
+
+
+def test_a_session_cookie_saved_before_logout_is_refused_after(
+    browser: Any, page: Any, site: tuple
+) -> None:
+    base, app = site
+    [rid] = enqueue(
+        app.extensions["commentguard.redis"], app.extensions["commentguard.keys"], [0.5]
+    )
+    log_in(page, base)
+    saved = page.context.cookies()
+    assert [c["name"] for c in saved] == ["session"]
+    with page.expect_navigation():
+        page.click("form[action$='/logout'] button")
+    assert page.url == f"{base}/moderate/login"
+    # Another browser replays the saved cookie: the server has ended that session.
+    thief = browser.new_context()
+    try:
+        thief.add_cookies(saved)
+        stolen = thief.new_page()
+        stolen.goto(f"{base}/moderate")
+        assert stolen.url == f"{base}/moderate/login"
+        response = thief.request.post(
+            f"{base}/moderate/items/{rid}/decision", form={"label": "spam"}, max_redirects=0
+        )
+        assert response.status in (303, 403)
+    finally:
+        thief.close()
+    assert app.extensions["commentguard.review"].stats()["decided_24h"] == 0
+
+
+def test_logout_everywhere_ends_a_live_browser_session(page: Any, site: tuple) -> None:
+    base, app = site
+    log_in(page, base)
+    assert page.locator("input[name=password]").count() == 0
+    assert app.extensions["commentguard.sessions"].end_all("ann") == 1
+    page.reload()
+    assert page.url == f"{base}/moderate/login"
+
+
+def test_repeated_wrong_passwords_get_a_wait_message(page: Any, site: tuple) -> None:
+    base, app = site
+    page.goto(f"{base}/moderate/login")
+    statuses = []
+    for i in range(7):
+        page.fill("input[name=name]", "ann")
+        page.fill("input[name=password]", f"wrong {i}")
+        with page.expect_navigation() as nav:
+            page.click("button[type=submit]")
+        statuses.append(nav.value.status)
+    burst = app.config["COMMENTGUARD"]["LOGIN_ACCOUNT_BURST"]
+    assert statuses == [401] * burst + [429] * (7 - burst)
+    assert "Too many login attempts" in page.locator("[role=alert]").inner_text()

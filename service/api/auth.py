@@ -46,11 +46,13 @@ class ApiKeys:
         keys: Keys,
         cache_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self.redis = redis_client
         self.keys = keys
         self.cache_seconds = cache_seconds
         self.clock = clock
+        self.wall = wall
         self._known: dict[str, tuple[str, float]] = {}
 
     def create(self, site: str, name: str = "", akismet: bool = False) -> str:
@@ -86,20 +88,51 @@ class ApiKeys:
             deleted, _ = pipe.execute()
         return bool(deleted)
 
+    def rotate(self, token: str, overlap_seconds: float) -> str:
+        """Return a new key for the old key's site; the old one works ``overlap_seconds`` more.
+
+        Raises KeyError for an unknown key and ValueError for one already being rotated out.
+        """
+        d = digest(token)
+        old = self.redis.hgetall(self.keys.api_key(d))
+        if not old:
+            raise KeyError(token)
+        if "expires_at" in old:
+            raise ValueError("this key is already being rotated out; rotate its successor")
+        akismet = not token.startswith(TOKEN_PREFIX) and len(token) == AKISMET_KEY_CHARS
+        new = self.create(old["site"], old.get("name", ""), akismet)
+        if overlap_seconds <= 0:
+            self.revoke(token)
+            return new
+        with self.redis.pipeline(transaction=True) as pipe:
+            # Out of the set of keys at once (it counts the keys in service), and gone from
+            # Redis when the overlap ends; site_for refuses it from then on even if cached.
+            pipe.hset(self.keys.api_key(d), "expires_at", f"{self.wall() + overlap_seconds:.3f}")
+            pipe.pexpire(self.keys.api_key(d), max(1, int(overlap_seconds * 1000)))
+            pipe.srem(self.keys.api_keys(), d)
+            pipe.execute()
+        return new
+
     def site_for(self, token: str) -> str | None:
-        """Return the site a key is bound to, or None for an unknown key."""
+        """Return the site a key is bound to, or None for an unknown or expired key."""
         d = digest(token)
         if self.cache_seconds > 0:
             known = self._known.get(d)
             if known is not None and known[1] > self.clock():
                 return known[0]
-        site = self.redis.hget(self.keys.api_key(d), "site")
+        site, expires_at = self.redis.hmget(self.keys.api_key(d), ["site", "expires_at"])
         if site is None:
             return None
-        if self.cache_seconds > 0:
+        trust = self.cache_seconds
+        if expires_at is not None:
+            left = float(expires_at) - self.wall()
+            if left <= 0:
+                return None
+            trust = min(trust, left)
+        if trust > 0:
             if len(self._known) >= KEY_CACHE_SIZE:
                 self._known.clear()
-            self._known[d] = (str(site), self.clock() + self.cache_seconds)
+            self._known[d] = (str(site), self.clock() + trust)
         return str(site)
 
     def count(self) -> int:

@@ -80,7 +80,9 @@ def check_comments(
         tallies.append(signals.tally(site, comments[i], v.verdict))
     if not save:
         fresh = iter(answer for _, answer in items)
-        return [a if a is not None else next(fresh) for a in stored]
-    standing = store.save_many(site, items, tallies)
-    fresh = iter(standing)
-    return [a if a is not None else next(fresh) for a in stored]
+        answers = [a if a is not None else next(fresh) for a in stored]
+    else:
+        fresh = iter(store.save_many(site, items, tallies))
+        answers = [a if a is not None else next(fresh) for a in stored]
+    current_app.extensions["commentguard.metrics"].checked(site, [a["verdict"] for a in answers])
+    return answers

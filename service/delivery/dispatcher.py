@@ -126,12 +126,12 @@ class Dispatcher:
         if callback is None:
             # Removed after the event was written: keep it for a replay once one is set.
             self.outbox.fail(event, "no callback configured for the site", final=True)
-            metrics.DEAD.labels(event.site).inc()
+            metrics.count("dead", event.site)
             return "dead"
         error = post(callback, event, self.timeout)
         if error is None:
             self.outbox.done(event)
-            metrics.DELIVERED.labels(event.site).inc()
+            metrics.count("delivered", event.site)
             return "delivered"
         status, attempts = self.outbox.fail(event, error)
         if status == "gone":  # delivered by a dispatcher that took it over meanwhile
@@ -139,7 +139,7 @@ class Dispatcher:
         log.warning(
             "callback of %s, event %s, attempt %d: %s", event.site, event.event_id, attempts, error
         )
-        (metrics.RETRIED if status == "retry" else metrics.DEAD).labels(event.site).inc()
+        metrics.count("retried" if status == "retry" else "dead", event.site)
         return status
 
     def run_once(self, block_ms: int | None = None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -40,8 +40,10 @@ class ReviewQueue:
         lease_seconds: float = 600,
         undo_seconds: float = 300,
         scan_limit: int = 10_000,
+        on_decision: Callable[[str, str], None] = lambda label, source: None,
     ) -> None:
         self.redis = redis_client
+        self.on_decision = on_decision
         self.keys = keys
         self.lease_ms = int(lease_seconds * 1000)
         self.undo_seconds = undo_seconds
@@ -53,15 +55,16 @@ class ReviewQueue:
 
     @classmethod
     def from_settings(
-        cls, redis_client: redis.Redis, keys: Keys, cfg: dict[str, Any]
+        cls, redis_client: redis.Redis, keys: Keys, cfg: dict[str, Any], **options: Any
     ) -> ReviewQueue:
-        """Return the queue configured by the REVIEW_* settings."""
+        """Return the queue configured by the REVIEW_* settings (and ``options``)."""
         return cls(
             redis_client,
             keys,
             lease_seconds=cfg["REVIEW_LEASE_SECONDS"],
             undo_seconds=cfg["REVIEW_UNDO_SECONDS"],
             scan_limit=cfg["REVIEW_SCAN_LIMIT"],
+            **options,
         )
 
     # --- the consumer group -------------------------------------------------------------
@@ -314,7 +317,7 @@ class ReviewQueue:
                 for keys, args in calls:
                     self._decide(keys=keys, args=args, client=pipe)
                 replies = iter(pipe.execute())
-        return [
+        results = [
             decision_of(
                 rid,
                 label,
@@ -325,6 +328,9 @@ class ReviewQueue:
             )
             for (rid, label, _), comment in zip(decisions, comments, strict=True)
         ]
+        for d in (r for r in results if isinstance(r, Decision)):
+            self.on_decision(d.label, "moderator" if learn else "model")
+        return results
 
     def undo(self, review_id: str, moderator: str) -> str:
         """Undo the moderator's recent decision; return the item's new review id."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import logging
 import re
 import secrets
 import time
@@ -31,12 +32,14 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from model.text import extract_urls, normalise
-from service.errors import APIError
+from service.errors import APIError, envelope
 from service.review.api import MAX_NOTE_CHARS, queue
 from service.review.items import iso
 from service.review.queue import MOST_UNCERTAIN
+from service.web.moderators import NAME
 
 bp = Blueprint("moderate", __name__, url_prefix="/moderate")
+log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -102,11 +105,14 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        name = session.get("moderator")
-        if not name or not current_app.extensions["commentguard.moderators"].exists(name):
-            session.pop("moderator", None)
+        name, sid = session.get("moderator"), session.get("sid")
+        sessions = current_app.extensions["commentguard.sessions"]
+        if not name or not sid or not sessions.valid(str(name), str(sid)):
+            # A logged-out, replaced or revoked cookie: it opens nothing, and is dropped.
+            session.clear()
             return redirect(url_for("moderate.login"), 303)
         g.moderator = name
+        g.session_id = sid
         return view(*args, **kwargs)
 
     return wrapped
@@ -118,17 +124,47 @@ def login() -> ResponseReturnValue:
     return _page("login.html")
 
 
+def _wants_json() -> bool:
+    """Return whether the client prefers a JSON answer to an HTML page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _limited(name: str, retry_after: str) -> Response:
+    """Answer a login attempt over the rate limit: 429 with Retry-After."""
+    message = (
+        f"too many login attempts from this address; wait {retry_after} s and try again"
+        " (moderators logging in from elsewhere are not affected)"
+    )
+    if _wants_json():
+        response = envelope(429, "too_many_login_attempts", message)
+    else:
+        response = _page("login.html", 429, error=message[0].upper() + message[1:] + ".", name=name)
+    response.headers["Retry-After"] = retry_after
+    return response
+
+
 @bp.post("/login")
 def login_post() -> ResponseReturnValue:
-    """Start a session for a moderator whose password matches."""
+    """Start a session for a moderator whose password matches, within the attempt limit."""
     name = request.form.get("name", "").strip()
     password = request.form.get("password", "")
+    # Only a valid name can be an account: every other name shares one bucket per IP.
+    account = name if NAME.fullmatch(name) else "~invalid"
+    ip = request.remote_addr or "unknown"
+    attempt = current_app.extensions["commentguard.login_limit"].attempt(account, ip)
+    if not attempt.allowed:
+        log.warning("login limited: %r from %s, retry in %.1f s", account, ip, attempt.retry_after)
+        return _limited(name, attempt.retry_after_header)
     if not current_app.extensions["commentguard.moderators"].authenticate(name, password):
+        if _wants_json():
+            return envelope(401, "unauthorized", "wrong name or password")
         return _page("login.html", 401, error="Wrong name or password.", name=name)
     # A fresh session and token at login, so a token planted earlier is worthless.
     session.clear()
     session.permanent = True
     session["moderator"] = name
+    session["sid"] = current_app.extensions["commentguard.sessions"].start(name)
     session["csrf"] = secrets.token_urlsafe(32)
     return redirect(url_for("moderate.page"), 303)
 
@@ -143,6 +179,7 @@ def logout() -> ResponseReturnValue:
             q.release(item.review_id, g.moderator)
         except APIError:
             pass  # decided or taken over meanwhile: nothing to hand back
+    current_app.extensions["commentguard.sessions"].end(g.moderator, g.session_id)
     session.clear()
     return redirect(url_for("moderate.login"), 303)
 

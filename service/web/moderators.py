@@ -36,7 +36,7 @@ class Moderators:
             )
 
     def add(self, name: str, password: str) -> None:
-        """Create the moderator, or set a new password for an existing one."""
+        """Create the moderator, or set a new password and end every session it has."""
         self.check_name(name)
         if len(password) < MIN_PASSWORD_CHARS:
             raise ValueError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
@@ -49,6 +49,7 @@ class Moderators:
                 },
             )
             pipe.sadd(self.keys.moderators(), name)
+            pipe.delete(self.keys.moderator_sessions(name))
             pipe.execute()
 
     def exists(self, name: str) -> bool:
