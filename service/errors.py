@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,17 @@ def register(app: Flask) -> None:
     @app.errorhandler(APIError)
     def api_error(e: APIError) -> Response:
         return envelope(e.status, e.code, e.message, e.field)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(e: RequestEntityTooLarge) -> Response:
+        limit = request.max_content_length
+        return envelope(
+            413,
+            _CODES[413],
+            f"the request body is larger than {limit:,} bytes; send a smaller one"
+            if limit is not None
+            else "the request body is too large",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:

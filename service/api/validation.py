@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,9 @@ MAX_ID_CHARS = 200
 MAX_FIELD_CHARS = 2000
 AUTHOR_FIELDS = ("name", "email", "url", "ip", "user_agent")
 POST_FIELDS = ("id", "url", "title")
+# Deeper than any request of the API (a batch's author object is 3 levels down), and far
+# below where json.loads itself would hit the recursion limit.
+MAX_JSON_DEPTH = 32
 # Something other than whitespace or a byte-order mark (the openapi.json pattern, too).
 _VISIBLE = re.compile(r"[^\s\ufeff]")
 
@@ -44,6 +48,54 @@ class Comment:
             "honeypot": self.honeypot,
             "submit_seconds": self.submit_seconds,
         }
+
+
+def _bad_json(message: str) -> APIError:
+    return APIError(400, "invalid_json", message)
+
+
+def _check_tree(data: Any) -> None:
+    """Refuse a tree deeper than MAX_JSON_DEPTH or holding a lone surrogate in a string."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            # `"\ud800"` is valid JSON but no Unicode text: Redis and UTF-8 cannot hold it.
+            if not node.isascii():
+                try:
+                    node.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise _bad_json(
+                        "the request body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff);"
+                        " send text as valid Unicode"
+                    ) from None
+            continue
+        if not isinstance(node, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _bad_json(f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body")
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a UTF-8 JSON body; raise APIError(400) saying what is wrong with it."""
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as e:
+        raise _bad_json(
+            f"the request body is not valid UTF-8 (byte {e.object[e.start]:#04x}"
+            f" at offset {e.start}); send JSON encoded as UTF-8"
+        ) from None
+    except json.JSONDecodeError as e:
+        raise _bad_json(f"the request body is not valid JSON: {e.msg} at offset {e.pos}") from None
+    except RecursionError:
+        # json.loads recurses once per level: a body deep enough overflows before it parses.
+        raise _bad_json(
+            f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body"
+        ) from None
+    _check_tree(data)
+    return data
 
 
 def _invalid(field: str, message: str) -> APIError:
