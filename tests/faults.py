@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,3 +175,45 @@ class Load:
                     time.sleep(0.1)
                 seq += 1
                 time.sleep(self.threads / self.rate)
+
+
+@dataclass
+class Stack:
+    """A redis-server and a gunicorn master on it, both started by this test."""
+
+    server: Any
+    key: str
+    port: int
+    root: Path
+    redis: subprocess.Popen[bytes]
+
+    def restart_redis(self) -> None:
+        """Start redis-server again on the same port and data (its AOF)."""
+        self.redis = redis_server(self.port, self.root / "redis", self.root / "redis.log")
+
+
+@contextmanager
+def stack(models: Path, root: Path, workers: int = 2) -> Iterator[Stack]:
+    """Serve every verdict unsure from gunicorn on a fresh redis-server; kill both by pid after."""
+    from tests.e2e import Server
+
+    port = free_port()
+    process = redis_server(port, root / "redis", root / "redis.log")
+    shutil.copytree(models, root / "var" / "models", symlinks=True)
+    env = {
+        "COMMENTGUARD_DATA_DIR": str(root / "var"),
+        "COMMENTGUARD_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        # Every comment unsure, so every stored record has a review entry to find too.
+        "COMMENTGUARD_HAM_CUTOFF": "0",
+        "COMMENTGUARD_SPAM_CUTOFF": "1",
+    }
+    log = root / "serve.log"
+    server = Server(env, log, workers=workers)
+    running = Stack(server, "", port, root, process)
+    try:
+        server.wait_ready()
+        running.key = re.findall(r"cg_[A-Za-z0-9_-]{20,}", log.read_text())[0]
+        yield running
+    finally:
+        server.stop()
+        kill(running.redis)

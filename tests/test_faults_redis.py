@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import time
 from collections import Counter
 
@@ -13,7 +11,6 @@ import redis
 
 from service.keys import Keys
 from tests import faults
-from tests.e2e import Server
 
 pytestmark = [pytest.mark.fault, pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,46 +19,30 @@ SITE = "default"
 OUTAGE_SECONDS = 5.0
 
 
-@pytest.fixture
-def stack(data_dir, tmp_path):
-    """Start a redis-server and gunicorn on it (every verdict unsure); kill both by pid after."""
-    port = faults.free_port()
-    redis_log = tmp_path / "redis.log"
-    processes = {"redis": faults.redis_server(port, tmp_path / "redis", redis_log)}
-    shutil.copytree(data_dir / "models", tmp_path / "var" / "models", symlinks=True)
-    env = {
-        "COMMENTGUARD_DATA_DIR": str(tmp_path / "var"),
-        "COMMENTGUARD_REDIS_URL": f"redis://127.0.0.1:{port}/0",
-        # Every comment unsure, so every stored record has a review entry to find too.
-        "COMMENTGUARD_HAM_CUTOFF": "0",
-        "COMMENTGUARD_SPAM_CUTOFF": "1",
-    }
-    log = tmp_path / "serve.log"
-    server = Server(env, log)
-    try:
-        server.wait_ready()
-        key = re.findall(r"cg_[A-Za-z0-9_-]{20,}", log.read_text())[0]
-        yield server, key, port, processes, tmp_path
-    finally:
-        server.stop()
-        faults.kill(processes["redis"])
+def test_redis_killed_for_five_seconds_under_load_loses_no_accepted_comment(data_dir, tmp_path):
+    with faults.stack(data_dir / "models", tmp_path) as running:
+        load = faults.Load(running.server.url, running.key, threads=4, rate=60, limit=2500)
+        outage(running, load)
+        client = redis.Redis(port=running.port, decode_responses=True)
+        check_outcomes(client, load)
 
 
-def test_redis_killed_for_five_seconds_under_load_loses_no_accepted_comment(stack):
-    server, key, port, processes, tmp_path = stack
-    load = faults.Load(server.url, key, threads=4, rate=60, limit=2500)
+def outage(running: faults.Stack, load: faults.Load) -> None:
+    """Kill Redis under load for OUTAGE_SECONDS, restart it, and load on for 100 more checks."""
     load.start()
     try:
         time.sleep(2)
-        faults.kill(processes["redis"])  # SIGKILL: only what the AOF holds survives
+        faults.kill(running.redis)  # SIGKILL: only what the AOF holds survives
         time.sleep(OUTAGE_SECONDS)
-        processes["redis"] = faults.redis_server(port, tmp_path / "redis", tmp_path / "redis.log")
+        running.restart_redis()
         restarted = load.sent()
         faults.wait_for(lambda: load.sent() > restarted + 100, 30, "100 checks after the restart")
     finally:
         load.stop()
 
-    client = redis.Redis(port=port, decode_responses=True)
+
+def check_outcomes(client: redis.Redis, load: faults.Load) -> None:
+    """Assert every 2xx stored with its review entry and every 503 clear; record the counts."""
     outcomes = [(cid, o) for cid, attempts in load.attempts.items() for o in attempts]
     statuses = Counter(o.status for _, o in outcomes)
     accepted = [(cid, o) for cid, o in outcomes if 200 <= o.status < 300]
