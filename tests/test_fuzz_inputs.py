@@ -71,13 +71,31 @@ def test_malformed_utf8_is_400_naming_the_byte(client, headers, path, body):
     assert "not valid UTF-8" in message
 
 
-@pytest.mark.parametrize("path", ENDPOINTS)
-def test_a_lone_surrogate_escape_is_400(client, headers, path):
-    body = b'{"id": "x", "content": "\\ud800", "label": "spam", "note": "\\udfff"}'
-    message = assert_envelope(
-        client.post(path, data=body, headers=headers[path] | JSON), 400, "invalid_json"
-    )
-    assert "surrogate" in message
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/comments/check", {"id": "\ud800", "content": "hello"}, "id"),
+        ("/v1/comments/check", {"id": "x", "site": "\udfff", "content": "hello"}, "site"),
+        (
+            "/v1/comments/check-batch",
+            {"comments": [{"id": "a\ud800", "content": "hi"}]},
+            "comments[0].id",
+        ),
+        ("/v1/review/items/1-0/decision", {"label": "spam", "note": "\ud800"}, "note"),
+    ],
+)
+def test_a_lone_surrogate_in_a_key_or_a_raw_value_is_422(client, headers, path, body, field):
+    response = client.post(path, json=body, headers=headers[path])
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error"]["field"] == field
+
+
+def test_a_lone_surrogate_in_the_text_is_kept(client, headers):
+    path = "/v1/comments/check"
+    body = b'{"id": "odd-1", "content": "truncated emoji \\ud83d here"}'
+    response = client.post(path, data=body, headers=headers[path] | JSON)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["id"] == "odd-1"
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)

@@ -54,28 +54,29 @@ def _bad_json(message: str) -> APIError:
     return APIError(400, "invalid_json", message)
 
 
-def _check_tree(data: Any) -> None:
-    """Refuse a tree deeper than MAX_JSON_DEPTH or holding a lone surrogate in a string."""
+def _check_depth(data: Any) -> None:
+    """Refuse a tree of lists and objects deeper than MAX_JSON_DEPTH."""
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, str):
-            # `"\ud800"` is valid JSON but no Unicode text: Redis and UTF-8 cannot hold it.
-            if not node.isascii():
-                try:
-                    node.encode("utf-8")
-                except UnicodeEncodeError:
-                    raise _bad_json(
-                        "the request body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff);"
-                        " send text as valid Unicode"
-                    ) from None
-            continue
         if not isinstance(node, dict | list):
             continue
         if depth > MAX_JSON_DEPTH:
             raise _bad_json(f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body")
-        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend(
+            (child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+        )
+
+
+def is_unicode(value: str) -> bool:
+    """Tell whether ``value`` is valid Unicode, holding no lone UTF-16 surrogate."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_json(raw: bytes) -> Any:
@@ -94,7 +95,7 @@ def parse_json(raw: bytes) -> Any:
         raise _bad_json(
             f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body"
         ) from None
-    _check_tree(data)
+    _check_depth(data)
     return data
 
 
@@ -158,6 +159,14 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     comment_id = _short_string(_int_as_str(raw_id), f"{where}id", MAX_ID_CHARS)
     if not _VISIBLE.search(comment_id):
         raise _invalid(f"{where}id", "`id` must not be empty")
+    site = _optional(data, "site", f"{where}site")
+    # The id and the site name Redis keys, which must be UTF-8; free text may hold a lone
+    # surrogate (a valid JSON escape) and is kept as sent.
+    for name, value in (("id", comment_id), ("site", site)):
+        if value is not None and not is_unicode(value):
+            raise _invalid(
+                f"{where}{name}", f"`{name}` holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
+            )
     content = data.get("content")
     if content is None:
         raise _invalid(f"{where}content", "`content` is required: the text of the comment")
@@ -167,7 +176,7 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     return Comment(
         id=comment_id,
         content=content,
-        site=_optional(data, "site", f"{where}site"),
+        site=site,
         type=_optional(data, "type", f"{where}type") or COMMENT_TYPE,
         author=_object(data, "author", AUTHOR_FIELDS, where),
         post=_object(data, "post", POST_FIELDS, where),
