@@ -54,21 +54,13 @@ def register(app: Flask) -> None:
     def api_error(e: APIError) -> Response:
         return envelope(e.status, e.code, e.message, e.field)
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(e: RequestEntityTooLarge) -> Response:
-        limit = request.max_content_length
-        return envelope(
-            413,
-            _CODES[413],
-            f"the request body is larger than {limit:,} bytes; send a smaller one"
-            if limit is not None
-            else "the request body is too large",
-        )
-
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         status = e.code or 500
-        response = envelope(status, _CODES.get(status, "error"), e.description or e.name)
+        message = e.description or e.name
+        if isinstance(e, RequestEntityTooLarge) and request.max_content_length is not None:
+            message = f"the request body is larger than {request.max_content_length:,} bytes"
+        response = envelope(status, _CODES.get(status, "error"), message)
         if status == 405 and e.get_response().allow:
             response.headers["Allow"] = ", ".join(sorted(e.get_response().allow))
         return response
