@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export COMMENTGUARD_DATA_DIR ?= var
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/commentguard: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(VENV)/.bench-deps
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.queue
+
+# >= 10,000 generated requests in-process, on demand: schemathesis over service/openapi.json
+# and hostile raw bodies; writes bench/results/fuzz.json and the fuzz table of docs/reliability.md.
+fuzz: $(VENV)/.test-deps
+	COMMENTGUARD_FUZZ_EXAMPLES=250 $(BIN)/pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

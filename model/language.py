@@ -146,7 +146,9 @@ def identify(text: str) -> Language:
     if total < MIN_LETTERS:
         return Language(UNDETERMINED, "Common", 0.0)
     script = letters.most_common(1)[0][0]
-    (best,) = _detector().detect(prose, model="lite", k=1)
+    # fastText reads UTF-8: a lone surrogate (kept in content on purpose) cannot be encoded.
+    readable = prose.encode("utf-8", "replace").decode("utf-8")
+    (best,) = _detector().detect(readable, model="lite", k=1)
     code = str(best["lang"])
     confidence = float(best["score"]) * (1.0 if total >= SURE_LETTERS else 0.5)
     return Language(GROUPED.get(code, code), script, min(confidence, 1.0))

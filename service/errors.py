@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, Response, g, has_request_context, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, g, has_request_context, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         status = e.code or 500
-        response = envelope(status, _CODES.get(status, "error"), e.description or e.name)
+        message = e.description or e.name
+        if isinstance(e, RequestEntityTooLarge) and request.max_content_length is not None:
+            message = f"the request body is larger than {request.max_content_length:,} bytes"
+        response = envelope(status, _CODES.get(status, "error"), message)
         if status == 405 and e.get_response().allow:
             response.headers["Allow"] = ", ".join(sorted(e.get_response().allow))
         return response

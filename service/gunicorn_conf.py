@@ -44,6 +44,10 @@ logconfig_dict = {
 # Several servers may run on one host (tests, benchmarks): no shared control socket.
 control_socket_disable = True
 _embedded: dict[str, Any] = {}
+# After an answer, gunicorn discards at most this much of a body the app left unread (a 413, a
+# 401 before the body is read) and otherwise closes the connection, although the answer said
+# keep-alive: the client's next request then fails. Such answers say `Connection: close`.
+_DRAINED_BYTES = 64 * 1024
 
 
 def dispatcher_wanted(cfg: dict[str, Any]) -> bool:
@@ -95,6 +99,15 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Close the connection after a body that gunicorn might not be able to discard."""
+    for name, value in req.headers:
+        if name == "TRANSFER-ENCODING" or (
+            name == "CONTENT-LENGTH" and value.isdecimal() and int(value) > _DRAINED_BYTES
+        ):
+            req.force_close()
 
 
 def on_exit(server: Any) -> None:

@@ -136,3 +136,8 @@ def test_evaluate_reports_figures_per_language(data_dir) -> None:
     # an English model publishes no Russian: every ham held, no spam approved
     assert russian["spam_auto_approved"] == 0 and russian["ham_auto_removed"] == 0
     assert figures["metrics"]["held_rate"] > 0.5
+
+
+def test_a_lone_surrogate_does_not_stop_the_detector() -> None:
+    found = identify("this is plainly an english sentence about the weather \ud800 today")
+    assert found.code == "en"

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from service.api.auth import require_api_key
 from service.api.checks import check_comments
-from service.api.validation import Comment, parse_comment
+from service.api.validation import Comment, parse_comment, parse_json
 from service.errors import APIError
 
 bp = Blueprint("comments", __name__, url_prefix="/v1/comments")
@@ -24,10 +24,7 @@ def json_body() -> Any:
             "unsupported_media_type",
             "send the comment as JSON with Content-Type: application/json",
         )
-    data = request.get_json(silent=True)
-    if data is None:
-        raise APIError(400, "invalid_json", "the request body is not valid JSON")
-    return data
+    return parse_json(request.get_data(cache=True))
 
 
 def _site_of(comment: Comment) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,9 @@ MAX_ID_CHARS = 200
 MAX_FIELD_CHARS = 2000
 AUTHOR_FIELDS = ("name", "email", "url", "ip", "user_agent")
 POST_FIELDS = ("id", "url", "title")
+# Deeper than any request of the API (a batch's author object is 3 levels down), and far
+# below where json.loads itself would hit the recursion limit.
+MAX_JSON_DEPTH = 32
 # Something other than whitespace or a byte-order mark (the openapi.json pattern, too).
 _VISIBLE = re.compile(r"[^\s\ufeff]")
 
@@ -44,6 +48,55 @@ class Comment:
             "honeypot": self.honeypot,
             "submit_seconds": self.submit_seconds,
         }
+
+
+def _bad_json(message: str) -> APIError:
+    return APIError(400, "invalid_json", message)
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse a tree of lists and objects deeper than MAX_JSON_DEPTH."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _bad_json(f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body")
+        stack.extend(
+            (child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+        )
+
+
+def is_unicode(value: str) -> bool:
+    """Tell whether ``value`` is valid Unicode, holding no lone UTF-16 surrogate."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a UTF-8 JSON body; raise APIError(400) saying what is wrong with it."""
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError as e:
+        raise _bad_json(
+            f"the request body is not valid UTF-8 (byte {e.object[e.start]:#04x}"
+            f" at offset {e.start}); send JSON encoded as UTF-8"
+        ) from None
+    except json.JSONDecodeError as e:
+        raise _bad_json(f"the request body is not valid JSON: {e.msg} at offset {e.pos}") from None
+    except RecursionError:
+        # json.loads recurses once per level: a body deep enough overflows before it parses.
+        raise _bad_json(
+            f"JSON nested deeper than {MAX_JSON_DEPTH} levels; send a flatter body"
+        ) from None
+    _check_depth(data)
+    return data
 
 
 def _invalid(field: str, message: str) -> APIError:
@@ -106,6 +159,14 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     comment_id = _short_string(_int_as_str(raw_id), f"{where}id", MAX_ID_CHARS)
     if not _VISIBLE.search(comment_id):
         raise _invalid(f"{where}id", "`id` must not be empty")
+    site = _optional(data, "site", f"{where}site")
+    # The id and the site name Redis keys, which must be UTF-8; free text may hold a lone
+    # surrogate (a valid JSON escape) and is kept as sent.
+    for name, value in (("id", comment_id), ("site", site)):
+        if value is not None and not is_unicode(value):
+            raise _invalid(
+                f"{where}{name}", f"`{name}` holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
+            )
     content = data.get("content")
     if content is None:
         raise _invalid(f"{where}content", "`content` is required: the text of the comment")
@@ -115,7 +176,7 @@ def parse_comment(data: Any, max_content: int, where: str = "") -> Comment:
     return Comment(
         id=comment_id,
         content=content,
-        site=_optional(data, "site", f"{where}site"),
+        site=site,
         type=_optional(data, "type", f"{where}type") or COMMENT_TYPE,
         author=_object(data, "author", AUTHOR_FIELDS, where),
         post=_object(data, "post", POST_FIELDS, where),

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from service.api.auth import bearer_guard
 from service.api.comments import json_body
+from service.api.validation import is_unicode
 from service.errors import APIError
 from service.review.queue import LABELS, ReviewQueue
 
@@ -55,11 +56,11 @@ def parse_decision(data: Any, where: str = "") -> tuple[str, str]:
     note = data.get("note", "")
     if note is None:
         note = ""
-    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS or not is_unicode(note):
         raise APIError(
             422,
             "invalid_request",
-            f"`note` must be a string of at most {MAX_NOTE_CHARS} characters",
+            f"`note` must be a string of at most {MAX_NOTE_CHARS} characters, valid Unicode",
             f"{where}note",
         )
     return str(label), note
