@@ -12,12 +12,12 @@ from flask import Flask
 
 from model.artifact import Artifact, Cutoffs
 from model.scorer import Scorer
-from model.store import ModelStore
 from service import errors, settings
 from service.api import akismet, comments, floor, health
 from service.api.auth import ApiKeys
 from service.keys import Keys
-from service.redis_client import connect
+from service.redis_client import connect, is_cluster
+from service.registry import model_store
 from service.reloader import ModelReloader
 from service.review import api as review_api
 from service.review.queue import ReviewQueue
@@ -64,17 +64,21 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         raise settings.SettingsError("SHADOW_VERDICT must be ham, unsure or spam, or unset")
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
+    if is_cluster(redis_client):
+        keys.require_hash_tag()
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
     app.extensions["commentguard.api_keys"] = ApiKeys(
         redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
     )
-    app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
+    app.extensions["commentguard.records"] = CommentStore(
+        redis_client, keys, cfg["REDIS_WAIT_REPLICAS"], cfg["REDIS_WAIT_MS"]
+    )
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
-    store = ModelStore(data_dir / "models")
+    store = model_store(cfg, redis_client, keys)
     app.extensions["commentguard.models"] = store
     reloader = ModelReloader(
         store,

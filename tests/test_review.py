@@ -10,6 +10,9 @@ from flask.testing import FlaskClient
 
 from tests.review_data import enqueue
 
+# The queue's scripts and pipelines must also work on a Redis Cluster.
+pytestmark = pytest.mark.cluster
+
 
 @pytest.fixture
 def keys(app: Flask) -> Any:
