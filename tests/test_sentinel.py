@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,7 @@ class Load:
 
     accepted: list[str] = field(default_factory=list)
     failed: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
     successes_at: list[float] = field(default_factory=list)
     failures_at: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -130,6 +132,7 @@ def failover_under_load(deployment: Deployment, data_dir: Path, wait_replicas: i
             except Exception:  # noqa: BLE001 - a failed request is what is counted here
                 status = 0
             with load.lock:
+                load.statuses[status] += 1
                 if status == 200:
                     load.accepted.append(f"c-{i}")
                     load.successes_at.append(time.monotonic())
@@ -176,6 +179,7 @@ def failover_under_load(deployment: Deployment, data_dir: Path, wait_replicas: i
         "accepted": len(load.accepted),
         "lost": present.count(0),
         "failed": load.failed,
+        "statuses": dict(load.statuses),
         "recover_seconds": None if recovered_at is None else round(recovered_at - killed_at, 2),
         "longest_gap_seconds": round(max(gaps, default=0.0), 2),
         "new_master": new_master,
@@ -192,3 +196,5 @@ def test_killing_the_master_loses_no_accepted_comment(sentinel_deployment, data_
     assert figures["recover_seconds"] is not None, figures
     assert figures["accepted"] > 0
     assert figures["lost"] == 0, figures
+    # A failover is a 503 to retry (status 0 would be an exception), never a 500.
+    assert set(figures["statuses"]) <= {200, 503}, figures

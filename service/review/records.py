@@ -122,7 +122,11 @@ class CommentStore:
         The record stays on the master either way, so the platform's retry gets the same
         answer back and queues nothing twice.
         """
-        acked = int(self.redis.wait(self.wait_replicas, self.wait_ms))
+        try:
+            acked = int(self.redis.wait(self.wait_replicas, self.wait_ms))
+        except redis.ResponseError:
+            # The server was demoted to a replica since the save (a failover in progress).
+            acked = 0
         if acked < self.wait_replicas:
             raise APIError(
                 503,
