@@ -22,6 +22,7 @@ from service import settings
 from service.app import configured_scorer
 from service.keys import Keys
 from service.redis_client import connect
+from service.registry import model_store
 from service.review.labels import LabelLog
 from service.review.queue import ReviewQueue
 from service.review.recheck import Recheck, counts
@@ -42,7 +43,10 @@ def _cfg() -> dict[str, Any]:
 
 
 def _store(cfg: dict[str, Any]) -> ModelStore:
-    return ModelStore(Path(cfg["DATA_DIR"]) / "models")
+    if cfg["MODEL_REGISTRY"] == "local":
+        return ModelStore(Path(cfg["DATA_DIR"]) / "models")
+    client = connect(cfg["REDIS_URL"], Path(cfg["DATA_DIR"]))
+    return model_store(cfg, client, Keys(cfg["REDIS_PREFIX"]))
 
 
 @contextmanager

@@ -71,15 +71,23 @@ class ModelStore:
         with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as f:
             f.write(json.dumps({"version": version, "action": action, "at": time.time()}) + "\n")
 
+    def fetch(self, version: str) -> Path:
+        """Return the directory of ``version`` on this host (a shared registry downloads it)."""
+        return self.path_for(version)
+
     def _stack(self) -> list[str]:
-        """Replay the history: a promotion pushes a version, a rollback pops one."""
-        stack: list[str] = []
+        """Replay the history file."""
         try:
             lines = (self.root / HISTORY_FILE).read_text("utf-8").splitlines()
         except FileNotFoundError:
             lines = []
-        for line in lines:
-            entry = json.loads(line)
+        return self._replay([json.loads(line) for line in lines])
+
+    @staticmethod
+    def _replay(entries: list[dict[str, Any]]) -> list[str]:
+        """Replay a history: a promotion pushes a version, a rollback pops one."""
+        stack: list[str] = []
+        for entry in entries:
             if entry["action"] == "rollback":
                 if stack:
                     stack.pop()

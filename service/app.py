@@ -14,7 +14,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from model.artifact import Artifact, Cutoffs
 from model.reading import ReadingRule
 from model.scorer import Scorer
-from model.store import ModelStore
 from service import errors, logs, settings
 from service.api import akismet, comments, floor, health, monitoring
 from service.api.auth import ApiKeys
@@ -24,7 +23,8 @@ from service.delivery.callbacks import Callbacks
 from service.delivery.outbox import Outbox
 from service.keys import Keys
 from service.metrics import Metrics
-from service.redis_client import connect
+from service.redis_client import connect, is_cluster
+from service.registry import model_store
 from service.reloader import ModelReloader
 from service.review import api as review_api
 from service.review.queue import ReviewQueue
@@ -83,6 +83,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.metrics"] = metrics
     redis_client = connect(cfg["REDIS_URL"], data_dir)
     keys = Keys(cfg["REDIS_PREFIX"])
+    if is_cluster(redis_client):
+        keys.require_hash_tag()
     app.extensions["commentguard.redis"] = redis_client
     app.extensions["commentguard.keys"] = keys
     app.extensions["commentguard.languages"] = LanguagePolicies(
@@ -91,7 +93,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.api_keys"] = ApiKeys(
         redis_client, keys, cfg["API_KEY_CACHE_SECONDS"]
     )
-    app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
+    app.extensions["commentguard.records"] = CommentStore(
+        redis_client, keys, cfg["REDIS_WAIT_REPLICAS"], cfg["REDIS_WAIT_MS"]
+    )
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(
         redis_client, keys, cfg, on_decision=metrics.decided
     )
@@ -109,7 +113,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
-    store = ModelStore(data_dir / "models")
+    store = model_store(cfg, redis_client, keys)
     app.extensions["commentguard.models"] = store
 
     def install(scorer: Scorer) -> None:

@@ -5,8 +5,17 @@ from __future__ import annotations
 REDIS_URL: str | None = None
 """Redis server URL; unset starts an embedded Redis with its data under DATA_DIR."""
 
-REDIS_PREFIX = "cg:"
-"""Prefix of every Redis key the service writes."""
+REDIS_PREFIX = "{cg}:"
+"""Prefix of every Redis key; its ``{hash tag}`` puts all keys in one Redis Cluster slot."""
+
+REDIS_WAIT_REPLICAS = 0
+"""Replicas that must confirm each saved comment (Redis WAIT) before it is answered; 0 skips."""
+
+REDIS_WAIT_MS = 500
+"""How long a save waits for REDIS_WAIT_REPLICAS, in milliseconds, before answering 503."""
+
+MODEL_REGISTRY = "local"
+"""Where promoted models live: ``local`` (DATA_DIR/models) or ``redis`` (shared by all hosts)."""
 
 DATA_DIR = "var"
 """Directory of the model store, the embedded Redis and the session secret."""

@@ -1,13 +1,41 @@
-"""Every Redis key the service uses, built in one place under one prefix."""
+"""Every Redis key the service uses, built in one place under one prefix.
+
+The default prefix ``{cg}:`` holds a Redis Cluster hash tag: a cluster hashes only the part
+between the first ``{`` and the next ``}``, so every key of a deployment lands on one slot and
+every Lua script and MULTI may touch any keys together. A key added here gets that for free.
+"""
 
 from __future__ import annotations
 
+DEFAULT_PREFIX = "{cg}:"
+
+
+class KeyPrefixError(ValueError):
+    """A prefix that cannot serve a Redis Cluster: it holds no hash tag."""
+
+
+def hash_tag(prefix: str) -> str | None:
+    """Return the hash tag a cluster would hash for keys under ``prefix``, or None."""
+    start = prefix.find("{")
+    end = prefix.find("}", start + 1)
+    if start < 0 or end < 0 or end == start + 1:
+        return None
+    return prefix[start + 1 : end]
+
 
 class Keys:
-    """Key builder: ``Keys("cg:").comment("blog", "c-1")`` is ``cg:comment:blog:c-1``."""
+    """Key builder: ``Keys().comment("blog", "c-1")`` is ``{cg}:comment:blog:c-1``."""
 
-    def __init__(self, prefix: str = "cg:") -> None:
+    def __init__(self, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix
+
+    def require_hash_tag(self) -> None:
+        """Refuse a prefix without a hash tag, whose keys a cluster would spread over slots."""
+        if hash_tag(self.prefix) is None:
+            raise KeyPrefixError(
+                f"REDIS_PREFIX {self.prefix!r} has no hash tag; a Redis Cluster needs one "
+                "such as '{cg}:' so each script's keys share a slot"
+            )
 
     def comment(self, site: str, comment_id: str) -> str:
         """Hash with the stored record and answer of one comment."""
@@ -120,3 +148,19 @@ class Keys:
     def moderator_sessions(self, name: str) -> str:
         """Hash of a moderator's live page sessions: sha256 of the session id to its expiry."""
         return f"{self.prefix}moderator-sessions:{name}"
+
+    def model_current(self) -> str:
+        """String naming the model version every host serves (the shared registry)."""
+        return f"{self.prefix}model:current"
+
+    def model_manifests(self) -> str:
+        """Hash from each model version in the registry to its manifest, as JSON."""
+        return f"{self.prefix}model:manifests"
+
+    def model_artifact(self, version: str) -> str:
+        """String holding one version's model file, base64-encoded."""
+        return f"{self.prefix}model:artifact:{version}"
+
+    def model_history(self) -> str:
+        """List of every switch of the registry's current model, as JSON, oldest first."""
+        return f"{self.prefix}model:history"

@@ -69,6 +69,12 @@ class ModelReloader:
             if stamp is None or stamp in (self.loaded, self.refused):
                 return False
             try:
+                # A shared registry downloads and verifies the version here, off the
+                # request path; the stamp is then that of the cached files.
+                self.store.fetch(stamp[0])
+                stamp = self.stamp() or stamp
+                if stamp in (self.loaded, self.refused):
+                    return False
                 scorer = self.build(load(self.store.path_for(stamp[0])))
             except Exception as e:  # noqa: BLE001 - whatever is wrong with it, keep serving
                 self.refused = stamp

@@ -12,7 +12,8 @@ import redis
 
 from model.artifact import save
 from model.store import ModelStore
-from service.redis_client import embedded_url, shutdown_embedded, start_embedded
+from service.redis_client import connect_url, embedded_url, shutdown_embedded, start_embedded
+from tests import redis_servers
 from training.corpus import shipped_examples
 from training.datasets import SHIPPED, read_file
 from training.recipe import train
@@ -20,9 +21,17 @@ from training.recipe import train
 TEST_REDIS_ENV = "COMMENTGUARD_TEST_REDIS_URL"
 
 
-def redis_targets() -> list[str]:
-    """Return the Redis servers every Redis test runs against."""
-    return ["embedded"] + (["external"] if os.environ.get(TEST_REDIS_ENV) else [])
+def redis_targets(cluster: bool = False) -> list[str]:
+    """Return the Redis servers a Redis test runs against (with ``cluster``, a cluster too)."""
+    targets = ["embedded"] + (["external"] if os.environ.get(TEST_REDIS_ENV) else [])
+    return targets + (["cluster"] if cluster else [])
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test on each Redis target; a test marked ``cluster`` on a cluster too."""
+    if "redis_url" in metafunc.fixturenames:
+        cluster = metafunc.definition.get_closest_marker("cluster") is not None
+        metafunc.parametrize("redis_url", redis_targets(cluster), indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -54,14 +63,26 @@ def embedded_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutdown_embedded(server)
 
 
-@pytest.fixture(params=redis_targets())
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start a 3-master Redis Cluster on free loopback ports and return its URL."""
+    if not redis_servers.available():
+        pytest.skip(redis_servers.MISSING)
+    servers, ports = redis_servers.start_cluster(tmp_path_factory.mktemp("cluster"))
+    yield "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in ports)
+    servers.stop()
+
+
+@pytest.fixture
 def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Return the URL of a real, flushed Redis: embedded, and the CI server when set."""
+    """Return the URL of a real, flushed Redis: embedded, the CI server when set, a cluster."""
     if request.param == "embedded":
         url = request.getfixturevalue("embedded_redis")
+    elif request.param == "cluster":
+        url = request.getfixturevalue("redis_cluster")
     else:
         url = os.environ[TEST_REDIS_ENV]
-    client = redis.Redis.from_url(url)
+    client = connect_url(url)
     client.flushdb()
     yield url
     client.flushdb()
@@ -71,7 +92,7 @@ def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     """Return a client of the flushed test Redis."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client = connect_url(redis_url)
     yield client
     client.close()
 

@@ -95,7 +95,7 @@ def test_ham_is_false_and_stored_once(ak: akismet.SyncClient, app: Flask, redis_
     fields = {"comment_content": HAM, "comment_author": "Ana", "comment_type": "comment"}
     assert ak.comment_check("203.0.113.5", **fields) == akismet.CheckResponse.HAM
     assert ak.comment_check("203.0.113.5", **fields) == akismet.CheckResponse.HAM
-    comments = list(redis_client.scan_iter("cg:comment:blog.example.com:akismet-*"))
+    comments = list(redis_client.scan_iter("{cg}:comment:blog.example.com:akismet-*"))
     assert len(comments) == 1
     assert redis_client.hget(comments[0], "verdict") == "ham"
 
@@ -118,7 +118,7 @@ def test_unsure_answer_is_configurable_and_queues_for_review(
     with akismet.SyncClient(http_client=wsgi_client(app)) as ak:
         for _ in range(2):
             assert ak.comment_check("203.0.113.5", comment_content=HAM) == expected
-    assert redis_client.xlen("cg:review") == 1
+    assert redis_client.xlen("{cg}:review") == 1
 
 
 def test_submit_spam_and_ham_create_labels_latest_wins(ak: akismet.SyncClient, redis_client):
@@ -129,7 +129,7 @@ def test_submit_spam_and_ham_create_labels_latest_wins(ak: akismet.SyncClient, r
     assert sorted(labels(redis_client).values()) == ["ham", "spam"]
     assert ak.submit_ham("203.0.113.5", **fields) is True
     assert sorted(labels(redis_client).values()) == ["ham", "ham"]
-    sources = {e[1]["source"] for e in redis_client.xrange("cg:labels")}
+    sources = {e[1]["source"] for e in redis_client.xrange("{cg}:labels")}
     assert sources == {"akismet"}
 
 
@@ -137,7 +137,7 @@ def test_submit_labels_the_comment_that_was_checked(ak: akismet.SyncClient, redi
     fields = {"comment_content": SPAM, "comment_author": "Bob", "permalink": BLOG + "p/2"}
     ak.comment_check("198.51.100.9", **fields)
     ak.submit_ham("198.51.100.9", **fields)
-    [record] = redis_client.scan_iter("cg:comment:blog.example.com:*")
+    [record] = redis_client.scan_iter("{cg}:comment:blog.example.com:*")
     assert labels(redis_client) == {record.rsplit(":", 1)[1]: "ham"}
 
 
@@ -145,8 +145,8 @@ def test_is_test_is_never_learned_from(ak: akismet.SyncClient, redis_client) -> 
     assert ak.submit_spam("203.0.113.5", comment_content=SPAM, is_test=True) is True
     assert ak.submit_ham("203.0.113.5", comment_content=HAM, is_test=True) is True
     assert ak.comment_check("203.0.113.5", comment_content=SPAM, is_test=True) >= 1
-    assert redis_client.xlen("cg:labels") == 0
-    assert list(redis_client.scan_iter("cg:comment:*")) == []
+    assert redis_client.xlen("{cg}:labels") == 0
+    assert list(redis_client.scan_iter("{cg}:comment:*")) == []
 
 
 def test_akismet_test_values(ak: akismet.SyncClient) -> None:
@@ -260,7 +260,9 @@ def test_recorded_wordpress_request(client, akismet_key: str, redis_client) -> N
     )
     r = client.post(path, data=body, headers=headers)
     assert (r.status_code, r.text) == (200, "true")
-    record = redis_client.hgetall(f"cg:comment:blog.example.com:{r.headers['X-CommentGuard-Id']}")
+    record = redis_client.hgetall(
+        f"{{cg}}:comment:blog.example.com:{r.headers['X-CommentGuard-Id']}"
+    )
     assert record["verdict"] == "spam"
     comment = json.loads(record["comment"])
     assert comment["author"]["name"] == "Jenny Rich"

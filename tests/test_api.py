@@ -82,8 +82,8 @@ def test_ten_concurrent_identical_checks_make_one_record_and_one_queue_entry(
     answers = [r.get_json() for r in responses]
     assert all(a == answers[0] for a in answers)
     assert answers[0]["verdict"] == "unsure"
-    assert redis_client.keys("cg:comment:*") == ["cg:comment:blog.example.com:same"]
-    assert redis_client.xlen("cg:review") == 1
+    assert redis_client.keys("{cg}:comment:*") == ["{cg}:comment:blog.example.com:same"]
+    assert redis_client.xlen("{cg}:review") == 1
 
 
 def test_batch_checks_in_order_and_is_idempotent_per_comment(client, auth):

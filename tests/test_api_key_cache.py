@@ -22,7 +22,7 @@ def test_without_a_cache_a_deleted_key_stops_at_once(redis_client: redis.Redis) 
     keys = ApiKeys(redis_client, Keys())
     token = keys.create("blog")
     assert keys.site_for(token) == "blog"
-    redis_client.delete(*redis_client.keys("cg:apikey:*"))
+    redis_client.delete(*redis_client.keys("{cg}:apikey:*"))
     assert keys.site_for(token) is None
 
 
@@ -31,7 +31,7 @@ def test_a_cached_key_works_until_its_time_is_up(redis_client: redis.Redis) -> N
     keys = ApiKeys(redis_client, Keys(), cache_seconds=5.0, clock=clock)
     token = keys.create("blog")
     assert keys.site_for(token) == "blog"
-    redis_client.delete(*redis_client.keys("cg:apikey:*"))
+    redis_client.delete(*redis_client.keys("{cg}:apikey:*"))
     clock.now += 4.9
     assert keys.site_for(token) == "blog"
     clock.now += 0.2

@@ -68,7 +68,7 @@ def poller(
 
 def verdicts(r: redis.Redis, ids: list[str]) -> list[str]:
     """Return the stored verdict of each comment of the site."""
-    return [r.hget(f"cg:comment:{SITE}:{cid}", "verdict") for cid in ids]  # type: ignore[misc]
+    return [r.hget(f"{{cg}}:comment:{SITE}:{cid}", "verdict") for cid in ids]  # type: ignore[misc]
 
 
 def moderator(app: Flask) -> dict[str, str]:
@@ -92,7 +92,7 @@ def test_pages_are_read_and_each_verdict_is_applied(
         assert [state.status(c) for c in group] == [STATUS_OF[name]] * len(group)
     assert (report.approved, report.spammed, report.unsure) == (2, 3, 2)
     assert state.refreshes == 1
-    assert redis_client.hlen(f"cg:blogger:{state.blog_id}:unsure") == 2
+    assert redis_client.hlen(f"{{cg}}:blogger:{state.blog_id}:unsure") == 2
 
 
 def test_an_unsure_comment_waits_for_the_moderator_then_is_applied(
@@ -163,7 +163,7 @@ def test_a_rerun_applies_nothing_new_and_the_cursor_moves(
     third = poller.poll()
     assert (third.checked, third.approved) == (1, 1)
     assert state.status(late) == "LIVE"
-    assert redis_client.get(f"cg:blogger:{state.blog_id}:cursor") == third.cursor
+    assert redis_client.get(f"{{cg}}:blogger:{state.blog_id}:cursor") == third.cursor
     assert third.cursor is not None and third.cursor > first.cursor
 
 
@@ -177,7 +177,7 @@ def test_a_crash_mid_batch_then_a_rerun_applies_each_verdict_once(
         poller.poll()
     assert crash.value.status == 403
     assert sum(state.applied.values()) == 3
-    assert redis_client.get(f"cg:blogger:{state.blog_id}:cursor") is None
+    assert redis_client.get(f"{{cg}}:blogger:{state.blog_id}:cursor") is None
     state.refuse_after = None
     report = poller.poll()
     assert report.complete
@@ -256,7 +256,7 @@ def test_a_poll_past_its_budget_stops_and_the_next_one_goes_on(
     poller.client.budget.per_poll = 4
     first = poller.poll()
     assert not first.complete
-    assert redis_client.get(f"cg:blogger:{state.blog_id}:cursor") is None
+    assert redis_client.get(f"{{cg}}:blogger:{state.blog_id}:cursor") is None
     polls = 1 + next(n for n in range(1, 10) if poller.poll().complete)
     assert polls > 2
     for name, group in ids.items():
@@ -290,7 +290,7 @@ def test_a_decision_undone_and_decided_the_other_way_is_applied_again(
     decide("spam")
     assert poller.poll().decided == 1 and state.status(cid) == "SPAM"
     assert dict(state.applied) == {("approve", cid): 1, ("markAsSpam", cid): 1}
-    assert redis_client.hexists(f"cg:blogger:{state.blog_id}:unsure", cid)
+    assert redis_client.hexists(f"{{cg}}:blogger:{state.blog_id}:unsure", cid)
     poller.undo_seconds = 0  # the decision can no longer be undone: stop watching it
     poller.poll()
-    assert not redis_client.hexists(f"cg:blogger:{state.blog_id}:unsure", cid)
+    assert not redis_client.hexists(f"{{cg}}:blogger:{state.blog_id}:unsure", cid)

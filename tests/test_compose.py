@@ -48,3 +48,28 @@ def test_services_and_settings_cross_reference():
     redis_url = services["api"]["environment"]["COMMENTGUARD_REDIS_URL"]
     assert re.match(r"redis://redis:6379/\d+$", redis_url)
     assert (ROOT / services["api"]["build"] / "Dockerfile").is_file()
+
+
+def test_the_scale_profile_runs_replicas_behind_a_balancer_on_sentinel():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    scale = {name for name, s in services.items() if "scale" in s.get("profiles", [])}
+    assert {"api-1", "api-2", "lb", "retrain-scale", "redis-primary", "redis-replica"} <= scale
+    assert sum(name.startswith("sentinel-") for name in scale) == 3
+    replicas = [services["api-1"], services["api-2"]]
+    assert replicas[0]["environment"] == replicas[1]["environment"]
+    for service in (*replicas, services["retrain-scale"]):
+        env = service["environment"]
+        assert env["COMMENTGUARD_MODEL_REGISTRY"] == "redis"
+        assert env["COMMENTGUARD_REDIS_URL"].startswith("redis+sentinel://")
+        assert "volumes" not in service, "hosts share models through the registry, not a disk"
+    haproxy = (ROOT / "deploy" / "compose" / "haproxy.cfg").read_text()
+    assert "httpchk GET /readyz" in haproxy
+    for name in ("api-1", "api-2"):
+        assert f"server {name} {name}:8000" in haproxy
+    sentinel = (ROOT / "deploy" / "compose" / "sentinel.conf").read_text()
+    assert "sentinel monitor mymaster redis-primary 6379 2" in sentinel
+    for s in services.values():
+        for mount in s.get("volumes", []):
+            # The project's own config files are in the repo; an operator's secret is not.
+            if mount.startswith("./deploy/"):
+                assert (ROOT / mount.split(":")[0]).is_file(), mount

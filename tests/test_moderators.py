@@ -10,7 +10,10 @@ from commentguard.cli import main
 from service.keys import Keys
 from service.web.moderators import Moderators
 
-KEYS = Keys("cg:")
+# The queue's scripts and pipelines must also work on a Redis Cluster.
+pytestmark = pytest.mark.cluster
+
+KEYS = Keys()
 
 
 @pytest.fixture

@@ -18,7 +18,10 @@ from service.review.queue import ReviewQueue
 from service.review.records import CommentStore
 from tests.review_data import SITE, comment, enqueue
 
-KEYS = Keys("cg:")
+# The queue's scripts and pipelines must also work on a Redis Cluster.
+pytestmark = pytest.mark.cluster
+
+KEYS = Keys()
 
 
 def make_queue(client: redis.Redis, **kwargs: float) -> ReviewQueue:

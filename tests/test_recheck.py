@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import redis
 from click.testing import CliRunner
 from flask import Flask
@@ -11,6 +12,9 @@ from flask import Flask
 from commentguard.cli import main
 from service.keys import Keys
 from service.review.queue import ReviewQueue
+
+# The queue's scripts and pipelines must also work on a Redis Cluster.
+pytestmark = pytest.mark.cluster
 
 COMMENTS = {
     "spam-1": "CHECK OUT MY CHANNEL!!! subscribe please http://bit.ly/free-money",

@@ -83,6 +83,8 @@ def test_list_claim_decide_and_stats(
     assert (stats["pending"], stats["claimed"], stats["decided_24h"]) == (1, 1, 1)
 
 
+# The review API's decisions also on a Redis Cluster (test_queue.py covers the rest).
+@pytest.mark.cluster
 def test_a_second_decision_is_409_naming_who_and_when(
     client: FlaskClient, mod: dict[str, str], bob: dict[str, str], ids: list[str]
 ) -> None:
@@ -95,6 +97,8 @@ def test_a_second_decision_is_409_naming_who_and_when(
     assert first.get_json()["decided_at"] in error["message"]
 
 
+# The review API's decisions also on a Redis Cluster (test_queue.py covers the rest).
+@pytest.mark.cluster
 def test_a_claim_held_by_another_is_409(
     client: FlaskClient, mod: dict[str, str], bob: dict[str, str], ids: list[str]
 ) -> None:
@@ -109,6 +113,8 @@ def test_a_claim_held_by_another_is_409(
     assert again.status_code == 200
 
 
+# The review API's decisions also on a Redis Cluster (test_queue.py covers the rest).
+@pytest.mark.cluster
 def test_undo_requeues(client: FlaskClient, mod: dict[str, str], ids: list[str]) -> None:
     client.post(f"/v1/review/items/{ids[1]}/decision", json={"label": "spam"}, headers=mod)
     r = client.post(f"/v1/review/items/{ids[1]}/undo", headers=mod)

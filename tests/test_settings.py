@@ -9,7 +9,7 @@ def test_environment_overrides_defaults_and_overrides_win():
     assert loaded["MAX_BODY_BYTES"] == 1000
     assert loaded["HAM_CUTOFF"] == 0.1
     assert loaded["SPAM_CUTOFF"] is None
-    assert loaded["REDIS_PREFIX"] == "cg:"
+    assert loaded["REDIS_PREFIX"] == "{cg}:"
 
 
 def test_empty_variables_mean_unset():

@@ -10,6 +10,9 @@ import redis
 
 from service.review.signals import combine
 
+# The queue's scripts and pipelines must also work on a Redis Cluster.
+pytestmark = pytest.mark.cluster
+
 TEXT = "I really enjoyed how this article explains the new zoning rules for the old harbour."
 _ids = itertools.count()
 

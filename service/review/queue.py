@@ -18,6 +18,7 @@ import redis
 
 from service.errors import APIError
 from service.keys import Keys
+from service.redis_client import script_pipeline
 from service.review.items import Decision, Item, decision_of, enqueued_at, iso, undo_error
 from service.review.scripts import DECIDE, RELEASE, UNDO
 
@@ -313,7 +314,7 @@ class ReviewQueue:
             # One call needs no pipeline, whose script check would cost a round trip.
             replies = iter([self._decide(keys=calls[0][0], args=calls[0][1])])
         else:
-            with self.redis.pipeline(transaction=False) as pipe:
+            with script_pipeline(self.redis, self.stream) as pipe:
                 for keys, args in calls:
                     self._decide(keys=keys, args=args, client=pipe)
                 replies = iter(pipe.execute())

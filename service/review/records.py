@@ -11,7 +11,9 @@ from typing import Any
 import redis
 
 from service.delivery.outbox import EMIT
+from service.errors import APIError
 from service.keys import Keys
+from service.redis_client import script_pipeline
 
 # Store the record unless it exists; an unsure comment enters the review stream in the
 # same step, so a retried webhook can never queue it twice, and a final verdict (ham, spam)
@@ -53,9 +55,13 @@ class Tally:
 class CommentStore:
     """The stored record and answer of every checked comment."""
 
-    def __init__(self, redis_client: redis.Redis, keys: Keys) -> None:
+    def __init__(
+        self, redis_client: redis.Redis, keys: Keys, wait_replicas: int = 0, wait_ms: int = 0
+    ) -> None:
         self.redis = redis_client
         self.keys = keys
+        self.wait_replicas = wait_replicas
+        self.wait_ms = wait_ms
         self._save_once = redis_client.register_script(_SAVE_ONCE)
 
     def get(self, site: str, comment_id: str) -> dict[str, Any] | None:
@@ -114,11 +120,32 @@ class CommentStore:
             # EVALSHA alone is one round trip; a pipeline first asks SCRIPT EXISTS.
             results = [self._save_once(**calls[0])]
         else:
-            with self.redis.pipeline(transaction=False) as pipe:
+            with script_pipeline(self.redis, self.keys.review_stream()) as pipe:
                 for call in calls:
                     self._save_once(**call, client=pipe)
                 results = pipe.execute()
+        if self.wait_replicas:
+            self._wait_for_replicas()
         return [
             json.loads(existing) if existing else answer
             for existing, (_, answer) in zip(results, items, strict=True)
         ]
+
+    def _wait_for_replicas(self) -> None:
+        """Answer 503 unless ``wait_replicas`` replicas hold the save: a failover keeps it.
+
+        The record stays on the master either way, so the platform's retry gets the same
+        answer back and queues nothing twice.
+        """
+        try:
+            acked = int(self.redis.wait(self.wait_replicas, self.wait_ms))
+        except redis.ResponseError:
+            # The server was demoted to a replica since the save (a failover in progress).
+            acked = 0
+        if acked < self.wait_replicas:
+            raise APIError(
+                503,
+                "storage_unavailable",
+                f"the comment was stored but only {acked} of {self.wait_replicas} Redis "
+                "replicas confirmed it in time; retry shortly",
+            )

@@ -27,6 +27,7 @@ from model.scorer import Verdict
 from model.text import normalise
 from service.api.validation import Comment
 from service.keys import Keys
+from service.redis_client import script_pipeline
 from service.review.records import Tally
 
 # An author URL whose host strings several keywords together: best-cheap-pills-online.com.
@@ -166,7 +167,7 @@ class Signals:
             keys, args, _ = calls[0]
             replies = [self._record(keys=keys, args=args)]
         else:
-            with self.redis.pipeline(transaction=False) as pipe:
+            with script_pipeline(self.redis, self.keys.review_stream()) as pipe:
                 for keys, args, _ in calls:
                     self._record(keys=keys, args=args, client=pipe)
                 replies = pipe.execute()
