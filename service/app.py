@@ -14,12 +14,13 @@ from model.artifact import Artifact, Cutoffs
 from model.scorer import Scorer
 from model.store import ModelStore
 from service import errors, settings
-from service.api import akismet, comments, floor, health
+from service.api import akismet, comments, floor, health, labels
 from service.api.auth import ApiKeys
 from service.keys import Keys
 from service.redis_client import connect
 from service.reloader import ModelReloader
 from service.review import api as review_api
+from service.review.platform import PlatformDecisions
 from service.review.queue import ReviewQueue
 from service.review.records import CommentStore
 from service.review.signals import Signals
@@ -71,6 +72,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["commentguard.records"] = CommentStore(redis_client, keys)
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(redis_client, keys, cfg)
+    app.extensions["commentguard.platform"] = PlatformDecisions(redis_client, keys)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     configured_cutoffs(cfg, Cutoffs(ham=0.0, spam=1.0))  # refuse bad settings at start
     app.extensions["commentguard.signals"] = Signals(redis_client, keys, cfg)
@@ -95,6 +97,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderate.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(labels.bp)
     app.register_blueprint(akismet.bp)
     if cfg["BENCH_FLOOR"]:
         app.register_blueprint(floor.bp)

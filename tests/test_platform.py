@@ -85,7 +85,7 @@ def test_without_a_record_only_the_label_is_written(
 ) -> None:
     assert platform.close(SITE, "never-checked", "ham", "akismet").status == "unknown"
     assert redis_client.xlen(KEYS.labels_stream()) == 0
-    closing = platform.close(SITE, "never-checked", "ham", "akismet", text="nice post", post_url="u")
+    closing = platform.close(SITE, "never-checked", "ham", "akismet", "nice post", "u")
     assert (closing.status, closing.review_id) == ("recorded", "")
     [label] = LabelLog(redis_client, KEYS).latest()
     assert (label.text, label.post_url, label.label) == ("nice post", "u", "ham")
@@ -96,3 +96,51 @@ def test_without_a_record_only_the_label_is_written(
 def test_a_bad_label_is_refused(platform: PlatformDecisions) -> None:
     with pytest.raises(ValueError, match="spam or ham"):
         platform.close(SITE, "c-0", "maybe", "akismet")
+
+
+def test_the_label_api_closes_the_item_and_a_moderator_then_gets_409(
+    unsure_app, redis_client: redis.Redis
+) -> None:
+    client = unsure_app.test_client()
+    keys = unsure_app.extensions["commentguard.api_keys"]
+    auth = {"Authorization": f"Bearer {keys.create(SITE)}"}
+    body = {"id": "wp-41", "content": "is this a real offer? write me"}
+    assert client.post("/v1/comments/check", json=body, headers=auth).json["verdict"] == "unsure"
+    [item] = ReviewQueue(redis_client, KEYS).pending()
+
+    r = client.post(
+        "/v1/comments/wp-41/label", json={"label": "ham", "source": "wordpress"}, headers=auth
+    )
+
+    assert r.status_code == 200, r.json
+    assert (r.json["closed"], r.json["decided_by"]) == (True, "platform:wordpress")
+    assert r.json["review"]["decision"]["label"] == "ham"
+    shown = client.get("/v1/comments/wp-41", headers=auth).json["review"]
+    assert (shown["state"], shown["decision"]["decided_by"]) == ("decided", "platform:wordpress")
+    again = client.post("/v1/comments/wp-41/label", json={"label": "spam"}, headers=auth)
+    assert (again.json["closed"], again.json["decided_by"]) == (False, "platform:api")
+    moderators = unsure_app.extensions["commentguard.moderators"]
+    moderators.add("alice", "correct horse")
+    bearer = {"Authorization": f"Bearer {moderators.new_token('alice')}"}
+    late = client.post(
+        f"/v1/review/items/{item.review_id}/decision", json={"label": "spam"}, headers=bearer
+    )
+    assert (late.status_code, late.json["error"]["code"]) == (409, "already_decided")
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/v1/comments/never/label", {"label": "spam"}, 404, None),
+        ("/v1/comments/c/label", {"label": "maybe"}, 422, "label"),
+        ("/v1/comments/c/label", ["spam"], 422, "label"),
+        ("/v1/comments/c/label", {"label": "spam", "source": "Big Bad"}, 422, "source"),
+        ("/v1/comments/c/label", {"label": "spam", "site": "other.example"}, 403, "site"),
+    ],
+)
+def test_the_label_api_refuses_bad_calls_clearly(
+    client, auth, path: str, body: object, status: int, field: str | None
+) -> None:
+    r = client.post(path, json=body, headers=auth)
+    assert r.status_code == status
+    assert r.json["error"].get("field") == field and r.json["error"]["message"]
