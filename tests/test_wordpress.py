@@ -12,12 +12,9 @@ import html
 import json
 import os
 import re
-import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -26,98 +23,33 @@ import redis
 
 from service.api.auth import ApiKeys
 from service.delivery.signature import HEADER, sign
-from service.keys import Keys
 from service.review.queue import ReviewQueue
-from service.web.moderators import Moderators
 from tests.e2e import Server, free_port
+from tests.platforms.wordpress.site import (
+    HERE,
+    KEYS,
+    SITE,
+    CommentGuard,
+    WordPress,
+    missing_prerequisite,
+    moderator_decides,
+    our_id,
+    record,
+    run,
+    unsure_text,
+)
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.e2e, pytest.mark.slow]
 
-HERE = Path(__file__).parent / "platforms" / "wordpress"
-AKISMET = Path("/usr/share/wordpress/wp-content/plugins/akismet/akismet.php")
-SITE = "wordpress-e2e"
 SECRET = "e2e-callback-secret"
 HAM = "What a lovely walk through the old town, thanks for the photos of the bridge"
 SPAM = "Check out my channel http://bit.ly/xyz subscribe please!!! free money"
-# Texts the test model scores between its cutoffs; the first one still unsure is used.
-UNSURE = ("like if you agree", "great post, I wrote about this too on my blog", "like if u agree")
-KEYS = Keys()
 # Redis database of the embedded server that no other test flushes.
 DB = 7
 
 
-def missing_prerequisite() -> str | None:
-    """Return what this machine lacks to run WordPress, or None."""
-    if not AKISMET.exists() or shutil.which("php") is None:
-        return "Debian's wordpress package and php-cli are not installed"
-    if shutil.which("mariadb") is None:
-        return "MariaDB is not installed"
-    for args in ([], ["-h127.0.0.1", "-P3306"]):
-        if (
-            subprocess.run(
-                ["mariadb", "-uroot", *args, "-e", "SELECT 1"], capture_output=True
-            ).returncode
-            == 0
-        ):
-            return None
-    return "MariaDB is not answering as root"
-
-
-@dataclass
-class WordPress:
-    """The running site: its URL, admin session and application password, and a tally."""
-
-    url: str
-    site: dict[str, str]
-    admin: httpx.Client
-    rest: httpx.Client
-    posted: list[int] = field(default_factory=list)
-
-    def post_comment(self, text: str, author: str) -> tuple[int | None, httpx.Response]:
-        """Post a comment through wp-comments-post.php as a visitor; return its id, if stored."""
-        visitor = httpx.Client(base_url=self.url, timeout=30)
-        page = visitor.get(self.site["post_url"]).text
-        nonce = re.search(r"name=['\"]akismet_comment_nonce['\"] value=['\"](\w+)", page)
-        r = visitor.post(
-            "/wp-comments-post.php",
-            data={
-                "comment_post_ID": str(self.site["post_id"]),
-                "comment_parent": "0",
-                "author": author,
-                "email": f"{author.lower().replace(' ', '.')}@example.org",
-                "url": "",
-                "comment": text,
-                "akismet_comment_nonce": nonce.group(1) if nonce else "",
-                "ak_js": str(int(time.time() * 1000) - 9000),
-                "ak_hp_textarea": "",
-            },
-        )
-        assert r.status_code == 302, r.text[:500]
-        found = re.search(r"#comment-(\d+)$", r.headers["location"])
-        if found:
-            self.posted.append(int(found.group(1)))
-        return (int(found.group(1)) if found else None), r
-
-    def status(self, comment_id: int) -> str:
-        """Return the comment's status as the REST API says: approved, hold, spam or trash."""
-        r = self.rest.get(f"/wp-json/wp/v2/comments/{comment_id}", params={"context": "edit"})
-        assert r.status_code == 200, r.text
-        return str(r.json()["status"])
-
-    def admin_page(self, path: str) -> str:
-        """Return an admin page's HTML, logged in as the administrator."""
-        r = self.admin.get(path)
-        assert r.status_code == 200, (path, r.status_code)
-        return r.text
-
-
-def run(*args: str, env: dict[str, str]) -> None:
-    done = subprocess.run(args, env=os.environ | env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
-def commentguard(embedded_redis: str, data_dir: Path, tmp_path_factory) -> Iterator[Server]:
+def commentguard(embedded_redis: str, data_dir: Path, tmp_path_factory) -> Iterator[CommentGuard]:
     """Run CommentGuard on a free port, on a Redis database of its own, with an Akismet key."""
     if (why := missing_prerequisite()) is not None:
         if os.environ.get("CI") == "true":
@@ -136,8 +68,7 @@ def commentguard(embedded_redis: str, data_dir: Path, tmp_path_factory) -> Itera
     server = Server(env, tmp_path_factory.mktemp("cg") / "gunicorn.log", workers=1)
     try:
         server.wait_ready(60)
-        server.redis = client  # type: ignore[attr-defined]
-        yield server
+        yield CommentGuard(server.url, client)
     finally:
         server.stop()
         client.flushdb()
@@ -145,7 +76,7 @@ def commentguard(embedded_redis: str, data_dir: Path, tmp_path_factory) -> Itera
 
 
 @pytest.fixture(scope="module")
-def wordpress(commentguard: Server, tmp_path_factory) -> Iterator[WordPress]:
+def wordpress(commentguard: CommentGuard, tmp_path_factory) -> Iterator[WordPress]:
     """Set WordPress up on a free port with a fresh database; stop it and drop it after."""
     state = tmp_path_factory.mktemp("wordpress")
     name = f"cg_wp_e2e_{os.getpid()}"
@@ -182,9 +113,9 @@ def wordpress(commentguard: Server, tmp_path_factory) -> Iterator[WordPress]:
 
 
 @pytest.fixture(scope="module")
-def keyed(wordpress: WordPress, commentguard: Server) -> str:
+def keyed(wordpress: WordPress, commentguard: CommentGuard) -> str:
     """Type a fresh CommentGuard key on Akismet's settings page; return the page it answers."""
-    key = ApiKeys(commentguard.redis, KEYS).create(SITE, akismet=True)  # type: ignore[attr-defined]
+    key = ApiKeys(commentguard.redis, KEYS).create(SITE, akismet=True)
     path = "/wp-admin/options-general.php?page=akismet-key-config"
     page = wordpress.admin_page(path)
     nonce = re.search(r'name="_wpnonce" value="(\w+)"', page)
@@ -196,32 +127,6 @@ def keyed(wordpress: WordPress, commentguard: Server) -> str:
     return r.text + wordpress.admin_page(path)
 
 
-def record(commentguard: Server, comment_id: str) -> dict[str, str]:
-    return commentguard.redis.hgetall(KEYS.comment(SITE, comment_id))  # type: ignore[attr-defined]
-
-
-def our_id(wordpress: WordPress, wp_id: int) -> str:
-    """Return the CommentGuard id the must-use plugin stored with a WordPress comment."""
-    r = wordpress.rest.get(f"/wp-json/wp/v2/comments/{wp_id}", params={"context": "edit"})
-    found = str(r.json()["meta"]["commentguard_id"])
-    assert re.fullmatch(r"akismet-[0-9a-f]{32}", found), found
-    return found
-
-
-def unsure_text(commentguard: Server, tag: str) -> str:
-    """Return a comment text CommentGuard answers unsure (asked with is_test: nothing stored)."""
-    key = ApiKeys(commentguard.redis, KEYS).create(SITE, akismet=True)  # type: ignore[attr-defined]
-    for text in UNSURE:
-        probe = {"api_key": key, "blog": "x", "user_ip": "127.0.0.1", "is_test": "1"}
-        r = httpx.post(
-            f"{commentguard.url}/1.1/comment-check",
-            data=probe | {"comment_content": f"{text} {tag}"},
-        )
-        if r.headers["X-CommentGuard-Verdict"] == "unsure":
-            return f"{text} {tag}"
-    raise AssertionError("no candidate text is unsure under the test model")
-
-
 def test_the_settings_page_accepts_a_typed_key(keyed: str) -> None:
     assert "The key you entered is invalid" not in keyed
     assert "connect to the Akismet servers" not in keyed
@@ -229,7 +134,7 @@ def test_the_settings_page_accepts_a_typed_key(keyed: str) -> None:
 
 
 def test_clear_ham_is_published_and_clear_spam_lands_in_the_spam_folder(
-    wordpress: WordPress, commentguard: Server, keyed: str
+    wordpress: WordPress, commentguard: CommentGuard, keyed: str
 ) -> None:
     ham_id, _ = wordpress.post_comment(f"{HAM} ({uuid.uuid4().hex[:6]})", "Ana Lima")
     spam_id, _ = wordpress.post_comment(f"{SPAM} {uuid.uuid4().hex[:6]}", "Cheap Deals")
@@ -242,14 +147,14 @@ def test_clear_ham_is_published_and_clear_spam_lands_in_the_spam_folder(
 
 
 def test_unsure_waits_as_pending_and_a_spam_click_in_wordpress_closes_our_review_item(
-    wordpress: WordPress, commentguard: Server, keyed: str
+    wordpress: WordPress, commentguard: CommentGuard, keyed: str
 ) -> None:
     text = unsure_text(commentguard, f'it\'s "{uuid.uuid4().hex[:6]}"')
     wp_id, response = wordpress.post_comment(text, "Tom O'Hara")
     assert wp_id and f"unapproved={wp_id}" in response.headers["location"]
     assert wordpress.status(wp_id) == "hold"
     cid = our_id(wordpress, wp_id)
-    queue = ReviewQueue(commentguard.redis, KEYS)  # type: ignore[attr-defined]
+    queue = ReviewQueue(commentguard.redis, KEYS)
     assert [i.comment_id for i in queue.pending()] == [cid]
     # WordPress's quotes reached the check slashed; the record has them as the visitor typed.
     assert json.loads(record(commentguard, cid)["comment"])["content"] == text
@@ -261,13 +166,13 @@ def test_unsure_waits_as_pending_and_a_spam_click_in_wordpress_closes_our_review
     assert (stored["review_state"], stored["decision"]) == ("decided", "spam")
     assert stored["decided_by"] == "platform:akismet"
     assert queue.pending() == [] and queue.counts() == {"pending": 0, "claimed": 0}
-    labels = commentguard.redis.xrange(KEYS.labels_stream())  # type: ignore[attr-defined]
+    labels = commentguard.redis.xrange(KEYS.labels_stream())
     mine = [(f["label"], f["text"], f["source"]) for _, f in labels if f["id"] == cid]
     assert mine == [("spam", text, "platform:akismet")]
 
 
 def test_not_spam_then_check_for_spam_keeps_the_comment_out_of_spam(
-    wordpress: WordPress, commentguard: Server, keyed: str
+    wordpress: WordPress, commentguard: CommentGuard, keyed: str
 ) -> None:
     wp_id, _ = wordpress.post_comment(f"{SPAM} {uuid.uuid4().hex[:6]}", "Cheap Deals")
     assert wp_id and wordpress.status(wp_id) == "spam"
@@ -295,22 +200,8 @@ def test_not_spam_then_check_for_spam_keeps_the_comment_out_of_spam(
     assert wordpress.status(wp_id) == "hold"
 
 
-def moderator_decides(commentguard: Server, cid: str, label: str) -> None:
-    """Decide the comment's review item through the review API, as /moderate does."""
-    moderators = Moderators(commentguard.redis, KEYS)  # type: ignore[attr-defined]
-    if not moderators.exists("mia"):
-        moderators.add("mia", "correct horse")
-    bearer = {"Authorization": f"Bearer {moderators.new_token('mia')}"}
-    [item] = httpx.post(
-        f"{commentguard.url}/v1/review/claim", json={"count": 1}, headers=bearer
-    ).json()["items"]
-    assert item["comment_id"] == cid
-    url = f"{commentguard.url}/v1/review/items/{item['review_id']}/decision"
-    assert httpx.post(url, json={"label": label}, headers=bearer).status_code == 200
-
-
 def test_a_signed_decision_callback_is_applied_once_and_a_bad_one_refused(
-    wordpress: WordPress, commentguard: Server, keyed: str
+    wordpress: WordPress, commentguard: CommentGuard, keyed: str
 ) -> None:
     wp_id, _ = wordpress.post_comment(unsure_text(commentguard, uuid.uuid4().hex[:6]), "Lee Chan")
     assert wp_id and wordpress.status(wp_id) == "hold"
@@ -336,7 +227,7 @@ def test_a_signed_decision_callback_is_applied_once_and_a_bad_one_refused(
         headers = {
             "Content-Type": "application/json",
             HEADER: signature,
-            "CommentGuard-Event-Id": event["event_id"],
+            "CommentGuard-Event-Id": str(event["event_id"]),
         }
         return httpx.post(url, content=payload, headers=headers)
 
