@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export COMMENTGUARD_DATA_DIR ?= var
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test test-wordpress wordpress-deps lint bench fuzz clean
 
 $(BIN)/commentguard: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff format --check service model training commentguard tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# WordPress + its Akismet plugin, MariaDB and PHP from apt when missing (needs root or sudo).
+wordpress-deps:
+	bash tests/platforms/wordpress/setup.sh --packages
+
+# The WordPress end-to-end test alone (make test runs it too, or skips it when WordPress is missing).
+test-wordpress: $(VENV)/.test-deps wordpress-deps
+	$(BIN)/pytest -m wordpress
 
 # 3-5 minutes on 2 cores: in-process scoring and training, then gunicorn loaded by wrk
 # on loopback, then the review queue; writes bench/results/{results,queue}.{json,md}.

@@ -15,7 +15,7 @@ from model.artifact import Artifact, Cutoffs
 from model.reading import ReadingRule
 from model.scorer import Scorer
 from service import errors, logs, settings
-from service.api import akismet, comments, floor, health, monitoring
+from service.api import akismet, comments, floor, health, labels, monitoring
 from service.api.auth import ApiKeys
 from service.api.languages import LanguagePolicies
 from service.delivery import api as deliveries_api
@@ -27,6 +27,7 @@ from service.redis_client import connect, is_cluster
 from service.registry import model_store
 from service.reloader import ModelReloader
 from service.review import api as review_api
+from service.review.platform import PlatformDecisions
 from service.review.queue import ReviewQueue
 from service.review.records import CommentStore
 from service.review.signals import Signals
@@ -99,6 +100,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["commentguard.review"] = ReviewQueue.from_settings(
         redis_client, keys, cfg, on_decision=metrics.decided
     )
+    app.extensions["commentguard.platform"] = PlatformDecisions(redis_client, keys)
     app.extensions["commentguard.moderators"] = Moderators(redis_client, keys)
     app.extensions["commentguard.outbox"] = Outbox.from_settings(redis_client, keys, cfg)
     app.extensions["commentguard.callbacks"] = Callbacks(redis_client, keys)
@@ -140,6 +142,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderate.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(labels.bp)
     app.register_blueprint(akismet.bp)
     app.register_blueprint(deliveries_api.bp)
 

@@ -112,4 +112,4 @@ def test_akismet_client_against_gunicorn(
     with local_client(server) as http, pytest.raises(akismet.APIKeyError):
         akismet.SyncClient.validated_client(config=wrong, http_client=http)
     latest = LabelLog(redis_client, Keys()).latest()
-    assert [(x.label, x.source) for x in latest] == [("ham", "akismet")]
+    assert [(x.label, x.source) for x in latest] == [("ham", "platform:akismet")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -20,7 +21,6 @@ from model.scorer import Verdict
 from service.api.checks import check_comments
 from service.api.validation import MAX_FIELD_CHARS, Comment
 from service.errors import APIError
-from service.review.labels import LabelLog
 from service.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,16 @@ AUTHOR_FIELDS = {
     "user_agent": "user_agent",
 }
 USAGE_TTL_SECONDS = 62 * 24 * 3600
+# The id CommentGuard answered in X-CommentGuard-Id; the WordPress bridge (docs/wordpress.md)
+# sends it back as this field on rechecks and reports, whose fields no longer derive it.
+ID_FIELD = "commentguard_id"
+OUR_ID = re.compile(r"akismet-[0-9a-f]{32}")
+# WordPress's magic quotes reach a new comment's check backslash-escaped, while its reports
+# and rechecks send the stored, unescaped text.
+WORDPRESS_AGENT = "WordPress/"
+PHP_SLASHED = re.compile(r"\\(.?)", re.DOTALL)
+SOURCE = "akismet"
+"""The ``platform:<source>`` that Akismet submissions are recorded under."""
 
 
 class Invalid(Exception):
@@ -134,8 +144,24 @@ def _require(form: MultiDict[str, str], *names: str) -> None:
             raise Invalid(f"Missing required field: {name}.")
 
 
+def stripslashes(value: str) -> str:
+    """Undo PHP's addslashes, as PHP's stripslashes does (``\\0`` is a NUL)."""
+    return PHP_SLASHED.sub(lambda m: "\0" if m.group(1) == "0" else m.group(1), value)
+
+
+def unslashed(form: MultiDict[str, str]) -> MultiDict[str, str]:
+    """Return a new WordPress comment's check fields without WordPress's added backslashes."""
+    fresh = not form.get("recheck_reason") and ID_FIELD not in form
+    if not fresh or not request.user_agent.string.startswith(WORDPRESS_AGENT):
+        return form
+    return MultiDict([(k, stripslashes(v)) for k, v in form.items(multi=True)])
+
+
 def comment_id(form: MultiDict[str, str]) -> str:
     """Derive a stable comment id from the fields that identify the comment on every call."""
+    ours = form.get(ID_FIELD, "").strip()
+    if OUR_ID.fullmatch(ours):
+        return ours
     digest = hashlib.sha256()
     for name in ID_FIELDS:
         value = " ".join(form.get(name, "").split())
@@ -196,6 +222,35 @@ def _count_usage(site: str) -> None:
         pipe.execute()
 
 
+@bp.post("/1.1/get-subscription")
+def get_subscription() -> ResponseReturnValue:
+    """Describe a known key's account as WordPress's settings page reads it (no billing)."""
+    site = _site("key", "api_key")
+    return jsonify(
+        {
+            "status": "active",
+            "account_type": "commentguard",
+            "account_name": f"CommentGuard: {site}",
+            "next_billing_date": None,
+            "limit_reached": False,
+        }
+    )
+
+
+@bp.post("/1.1/get-stats")
+def get_stats() -> ResponseReturnValue:
+    """Answer Akismet's stats with zeros: CommentGuard keeps no per-site totals."""
+    _site("key", "api_key")
+    zeros = ("spam", "ham", "missed_spam", "false_positives", "accuracy", "time_saved")
+    return jsonify(dict.fromkeys(zeros, 0))
+
+
+@bp.get("/1.1/test")
+def connectivity() -> ResponseReturnValue:
+    """Answer WordPress's connectivity check."""
+    return _text("connected")
+
+
 @bp.post("/1.1/verify-key")
 def verify_key() -> ResponseReturnValue:
     """Answer ``valid`` for a known key (``key``, ``api_key`` or host label), else ``invalid``."""
@@ -209,10 +264,13 @@ def comment_check() -> ResponseReturnValue:
     """Answer ``true`` (spam, maybe with the discard pro-tip) or ``false`` (ham)."""
     site = _site("api_key")
     cfg = current_app.config["COMMENTGUARD"]
-    sub = submission(request.values, cfg["MAX_CONTENT_CHARS"])
-    answer = check_comments(site, [sub.comment], [ruling(request.values)], save=not sub.is_test)[0]
+    form = unslashed(request.values)
+    sub = submission(form, cfg["MAX_CONTENT_CHARS"])
+    answer = check_comments(site, [sub.comment], [ruling(form)], save=not sub.is_test)[0]
     _count_usage(site)
     verdict = answer["verdict"]
+    if form.get("recheck_reason") and not sub.is_test:
+        verdict = _decided(site, answer["id"]) or verdict
     headers = {
         "X-CommentGuard-Id": answer["id"],
         "X-CommentGuard-Verdict": verdict,
@@ -224,19 +282,28 @@ def comment_check() -> ResponseReturnValue:
     return _text("true" if spam else "false", headers=headers)
 
 
+def _decided(site: str, comment_id: str) -> str | None:
+    """Return the platform's or a moderator's decision on a stored comment, if any."""
+    redis_client = current_app.extensions["commentguard.redis"]
+    key = current_app.extensions["commentguard.keys"].comment(site, comment_id)
+    platform, state, decision = redis_client.hmget(
+        key, "platform_label", "review_state", "decision"
+    )
+    # The platform's own word is its latest; a moderator's decision is the next best.
+    return platform or (decision if state == "decided" else None)
+
+
 def _submit(label: str) -> Response:
     site = _site("api_key")
     sub = submission(request.values, current_app.config["COMMENTGUARD"]["MAX_CONTENT_CHARS"])
     # A test call is never learned from, and an empty text teaches the model nothing.
     if not sub.is_test and sub.comment.content.strip():
-        ext = current_app.extensions
-        labels = LabelLog(ext["commentguard.redis"], ext["commentguard.keys"])
-        labels.add(
+        current_app.extensions["commentguard.platform"].close(
             site,
             sub.comment.id,
             label,
-            sub.comment.content,
-            source="akismet",
+            SOURCE,
+            text=sub.comment.content,
             post_url=sub.comment.post.get("url", ""),
             comment_type=sub.comment.type,
         )
@@ -245,13 +312,13 @@ def _submit(label: str) -> Response:
 
 @bp.post("/1.1/submit-spam")
 def submit_spam() -> ResponseReturnValue:
-    """Record a missed spam as a training label."""
+    """Record a missed spam: close its review item and write a training label."""
     return _submit("spam")
 
 
 @bp.post("/1.1/submit-ham")
 def submit_ham() -> ResponseReturnValue:
-    """Record a false positive as a training label."""
+    """Record a false positive: close its review item and write a training label."""
     return _submit("ham")
 
 

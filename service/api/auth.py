@@ -17,9 +17,10 @@ from service.errors import APIError
 from service.keys import Keys
 
 TOKEN_PREFIX = "cg_"
-# Akismet clients expect a 12-character key (WordPress refuses any other length), and a key
-# sent as a host-name label must survive lower-casing.
-AKISMET_KEY_ALPHABET = string.ascii_lowercase + string.digits
+# Akismet clients expect a 12-character key (WordPress refuses any other length), a key sent
+# as a host-name label must survive lower-casing, and WordPress's settings page drops every
+# character of a typed key that is not a hex digit.
+AKISMET_KEY_ALPHABET = string.digits + "abcdef"
 AKISMET_KEY_CHARS = 12
 
 
@@ -59,7 +60,7 @@ class ApiKeys:
         """Create a key bound to ``site`` and return it; only its digest is stored.
 
         Args:
-            akismet: make a 12-character lower-case key that Akismet clients accept.
+            akismet: make a key of 12 lower-case hex digits, which Akismet clients accept.
         """
         if akismet:
             token = "".join(secrets.choice(AKISMET_KEY_ALPHABET) for _ in range(AKISMET_KEY_CHARS))

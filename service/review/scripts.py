@@ -120,3 +120,55 @@ end
 redis.call('XCLAIM', KEYS[1], ARGV[3], ARGV[2], 0, ARGV[1], 'IDLE', ARGV[4], 'JUSTID')
 return {'ok'}
 """
+
+# A platform's own decision (Akismet submit-spam/ham, the label API): the record notes it
+# (a recheck answers it), an open review item is closed as decided by "platform:<source>",
+# and an audit entry and one training label are written, all in one step. Without a record
+# only the label is written.
+# A closed item's decision is final, so it writes its outbox event like DECIDE.
+# KEYS: record, review stream, audit, labels, review index, decided set, outbox, callback.
+# ARGV: label, source, group, site, comment id, text, post url, comment type (the last three
+# from the platform; the record's own are used where empty).
+CLOSE = (
+    NOW
+    + EMIT
+    + """
+local rec = redis.call('HMGET', KEYS[1], 'review_id', 'review_state', 'comment', 'response',
+  'verdict', 'score')
+local source = 'platform:' .. ARGV[2]
+local comment = decode(rec[3])
+local post = type(comment.post) == 'table' and comment.post or {}
+local body = ARGV[6] ~= '' and ARGV[6] or text(comment.content)
+local status = 'recorded'
+local rid = rec[1] or ''
+if rec[3] then
+  redis.call('HSET', KEYS[1], 'platform_label', ARGV[1], 'platform_source', source,
+    'platform_at', now)
+  if rid ~= '' and rec[2] ~= 'decided' then
+    redis.call('XACK', KEYS[2], ARGV[3], rid)
+    redis.call('XDEL', KEYS[2], rid)
+    redis.call('HSET', KEYS[1], 'review_state', 'decided', 'decision', ARGV[1],
+      'decided_by', source, 'decided_at', now, 'note', '')
+    redis.call('HSET', KEYS[5], rid, cjson.encode({ARGV[4], ARGV[5]}))
+    redis.call('ZADD', KEYS[6], now, rid)
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(now) - 86400)
+    status = 'closed'
+    emit(KEYS[7], KEYS[8], 'comment.decided', ARGV[4], ARGV[5], ARGV[1], 'platform', source,
+      now, rec[6] or '', text(decode(rec[4]).model_version))
+  end
+  redis.call('XADD', KEYS[3], '*', 'event', 'platform', 'review_id', rid, 'site', ARGV[4],
+    'id', ARGV[5], 'moderator', source, 'at', now, 'label', ARGV[1], 'note', status,
+    'score', rec[6] or '', 'verdict', rec[5] or '',
+    'model_version', text(decode(rec[4]).model_version))
+elseif body == '' then
+  return {'unknown', ''}
+end
+if body ~= '' then
+  redis.call('XADD', KEYS[4], '*', 'site', ARGV[4], 'id', ARGV[5], 'label', ARGV[1],
+    'text', body, 'post_url', ARGV[7] ~= '' and ARGV[7] or text(post.url),
+    'type', ARGV[8] ~= '' and ARGV[8] or text(comment.type), 'post_title', text(post.title),
+    'source', source, 'at', now)
+end
+return {status, rid}
+"""
+)
