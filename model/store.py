@@ -75,6 +75,10 @@ class ModelStore:
         """Return the directory of ``version`` on this host (a shared registry downloads it)."""
         return self.path_for(version)
 
+    def _exists(self, version: str) -> bool:
+        """Return whether the store still holds ``version``."""
+        return self.path_for(version).is_dir()
+
     def _stack(self) -> list[str]:
         """Replay the history file."""
         try:
@@ -101,7 +105,7 @@ class ModelStore:
         current = self.current_version()
         while stack and stack[-1] == current:
             stack.pop()
-        while stack and not self.path_for(stack[-1]).is_dir():
+        while stack and not self._exists(stack[-1]):
             stack.pop()
         return stack[-1] if stack else None
 
@@ -110,7 +114,7 @@ class ModelStore:
         previous = self.previous_version()
         if previous is None:
             raise ArtifactError("no earlier version to roll back to")
-        load(self.path_for(previous))  # refuse to roll back onto a broken artifact
+        load(self.fetch(previous))  # refuse to roll back onto a broken artifact
         self.promote(previous, action="rollback")
         return previous
 

@@ -131,3 +131,15 @@ def script_pipeline(client: Any, key: str) -> Any:
         node = client.get_node_from_key(key)
         return client.get_redis_connection(node).pipeline(transaction=False)
     return client.pipeline(transaction=False)
+
+
+def ensure_group(client: Any, stream: str, group: str) -> None:
+    """Create a consumer group (and its stream) unless it exists, reading from id 0.
+
+    From id 0, so entries added before the group existed are served too.
+    """
+    try:
+        client.xgroup_create(stream, group, id="0", mkstream=True)
+    except redis.ResponseError as e:
+        if "BUSYGROUP" not in str(e):
+            raise

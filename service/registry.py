@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from model.artifact import MANIFEST_FILE, MODEL_FILE, ArtifactError, load, read_manifest
+from model.artifact import MANIFEST_FILE, MODEL_FILE, ArtifactError, read_manifest
 from model.store import ModelStore
 from service.keys import Keys
 from service.settings import SettingsError
@@ -47,6 +47,7 @@ class RedisModelStore(ModelStore):
         return sorted(found, key=lambda vm: (str(vm[1].get("created_at", "")), vm[0]))
 
     def _exists(self, version: str) -> bool:
+        """Return whether the registry still holds ``version``."""
         return bool(self.redis.hexists(self.keys.model_manifests(), version))
 
     def publish(self, version: str) -> None:
@@ -111,24 +112,9 @@ class RedisModelStore(ModelStore):
     def _history(self) -> list[dict[str, Any]]:
         return [json.loads(e) for e in self.redis.lrange(self.keys.model_history(), 0, -1)]
 
-    def previous_version(self) -> str | None:
-        """Return the version current before the current one, if the registry still has it."""
-        stack = self._replay(self._history())
-        current = self.current_version()
-        while stack and stack[-1] == current:
-            stack.pop()
-        while stack and not self._exists(stack[-1]):
-            stack.pop()
-        return stack[-1] if stack else None
-
-    def rollback(self) -> str:
-        """Make the previously current version current again; return it."""
-        previous = self.previous_version()
-        if previous is None:
-            raise ArtifactError("no earlier version to roll back to")
-        load(self.fetch(previous))  # refuse to roll back onto a broken artifact
-        self.promote(previous, action="rollback")
-        return previous
+    def _stack(self) -> list[str]:
+        """Replay the registry's history."""
+        return self._replay(self._history())
 
     def prune(self, keep: int) -> list[str]:
         """Delete all but the newest ``keep`` versions from the registry, never the current."""

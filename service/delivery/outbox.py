@@ -19,6 +19,7 @@ from typing import Any
 import redis
 
 from service.keys import Keys
+from service.redis_client import ensure_group
 
 GROUP = "dispatchers"
 
@@ -201,11 +202,7 @@ class Outbox:
 
     def ensure_group(self) -> None:
         """Create the dispatchers' group (and the stream) unless they exist."""
-        try:
-            self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as e:
-            if "BUSYGROUP" not in str(e):
-                raise
+        ensure_group(self.redis, self.stream, GROUP)
 
     def read_new(self, consumer: str, count: int, block_ms: int | None = None) -> list[Event]:
         """Return up to ``count`` events no dispatcher has read yet, waiting up to block_ms."""

@@ -18,7 +18,7 @@ import redis
 
 from service.errors import APIError
 from service.keys import Keys
-from service.redis_client import script_pipeline
+from service.redis_client import ensure_group, script_pipeline
 from service.review.items import Decision, Item, decision_of, enqueued_at, iso, undo_error
 from service.review.scripts import DECIDE, RELEASE, UNDO
 
@@ -72,12 +72,7 @@ class ReviewQueue:
 
     def ensure_group(self) -> None:
         """Create the consumer group (and the stream) unless they exist."""
-        try:
-            # From id 0, so entries queued before the group existed are served too.
-            self.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as e:
-            if "BUSYGROUP" not in str(e):
-                raise
+        ensure_group(self.redis, self.stream, GROUP)
 
     def _group_info(self) -> dict[str, Any]:
         """Return XINFO GROUPS of the moderators' group, creating it when missing."""
