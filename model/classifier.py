@@ -89,25 +89,33 @@ class SpamClassifier:
         """
         return self.calibration(self.pipeline.decision_function(list(texts)), relevance)
 
-    def explain(self, text: str, limit: int = 3) -> list[Reason]:
+    def explain(self, text: str, limit: int = 3, against: int = 0) -> list[Reason]:
         """Return the features that pushed this text's score most, strongest first.
 
         Features pushing towards spam are listed when the text leans spam, towards ham
-        otherwise, so the reasons always support the verdict.
+        otherwise, so the reasons support the verdict; then up to ``against`` of the
+        strongest pushing the other way.
         """
         steps = self.pipeline.named_steps
         row = steps["features"].transform(steps["normalise"].transform([text])).tocsr()
         coef = steps["classifier"].coef_[0]
         contrib = row.data * coef[row.indices]
-        leans_spam = contrib.sum() + steps["classifier"].intercept_[0] >= 0
-        sign = 1.0 if leans_spam else -1.0
-        direction = "spam" if leans_spam else "ham"
+        sign = 1.0 if contrib.sum() + steps["classifier"].intercept_[0] >= 0 else -1.0
+        return self._strongest(row.indices, contrib, sign, limit) + self._strongest(
+            row.indices, contrib, -sign, against
+        )
+
+    def _strongest(
+        self, columns: np.ndarray, contrib: np.ndarray, sign: float, limit: int
+    ) -> list[Reason]:
+        """Return up to ``limit`` telling features pushing towards ``sign``, strongest first."""
+        direction = "spam" if sign > 0 else "ham"
         reasons: list[Reason] = []
         shown: list[str] = []
-        for i in np.argsort(-sign * contrib):
-            if len(reasons) == limit or sign * contrib[i] <= 0:
+        for i in np.argsort(-sign * contrib, kind="stable"):
+            if len(reasons) >= limit or sign * contrib[i] <= 0:
                 break
-            name = str(self.feature_names[row.indices[i]])
+            name = str(self.feature_names[columns[i]])
             term = name.partition("__")[2].strip()
             # "out" adds nothing once "check out" is shown
             if not telling(name) or any(term in earlier for earlier in shown):

@@ -12,7 +12,7 @@ its slice of the coefficients.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,8 @@ class Assessment:
 
     score: float
     reasons: list[Reason]
+    against: list[Reason] = field(default_factory=list)
+    """The strongest features pushing the other way (``against`` of them were asked for)."""
 
 
 class CompiledClassifier:
@@ -159,19 +161,24 @@ class CompiledClassifier:
         return found, self.intercept + sum((f.totals() for f in found), np.zeros(len(texts)))
 
     def assess(
-        self, text: str, limit: int = 3, offset: float = 0.0, prepared: str | None = None
+        self,
+        text: str,
+        limit: int = 3,
+        offset: float = 0.0,
+        prepared: str | None = None,
+        against: int = 0,
     ) -> Assessment:
         """Return the probability and the reasons, as SpamClassifier.explain gives them.
 
         ``offset`` is the text's relevance log-odds (Platt.offsets): it moves the probability,
         not the reasons, which are the text's. ``prepared`` is the text as ``prepare`` gives
-        it, when the caller has it already.
+        it, when the caller has it already. ``against``: how many of the strongest features
+        pushing the other way follow the reasons.
         """
         row = Row()
         decision = self.decision(text, row, prepared)
-        sign = 1.0 if decision >= 0 else -1.0
         return Assessment(
-            self.probability(decision, offset), self._reasons(*row.arrays(), sign, limit)
+            self.probability(decision, offset), *self._both(*row.arrays(), decision, limit, against)
         )
 
     def assess_many(
@@ -180,13 +187,15 @@ class CompiledClassifier:
         limit: int = 3,
         relevance: np.ndarray | None = None,
         prepared: Sequence[str] | None = None,
+        against: int = 0,
     ) -> list[Assessment]:
         """Return the probability and the reasons of each text, scored in one batch."""
         offsets = self.calibration.offsets(relevance, len(texts)).tolist()
         if len(texts) < SMALL_BATCH:
             ready = prepared if prepared is not None else [None] * len(texts)
             return [
-                self.assess(t, limit, o, p) for t, o, p in zip(texts, offsets, ready, strict=True)
+                self.assess(t, limit, o, p, against)
+                for t, o, p in zip(texts, offsets, ready, strict=True)
             ]
         found, decisions = self._batch(texts, prepared)
         rows = np.concatenate([f.rows for f in found])
@@ -198,9 +207,18 @@ class CompiledClassifier:
         assessments = []
         for k, (p, d) in enumerate(zip(probabilities, decisions.tolist(), strict=True)):
             a, b = starts[k], starts[k + 1]
-            sign = 1.0 if d >= 0 else -1.0
-            assessments.append(Assessment(p, self._reasons(columns[a:b], shares[a:b], sign, limit)))
+            reasons = self._both(columns[a:b], shares[a:b], d, limit, against)
+            assessments.append(Assessment(p, *reasons))
         return assessments
+
+    def _both(
+        self, columns: np.ndarray, shares: np.ndarray, decision: float, limit: int, against: int
+    ) -> tuple[list[Reason], list[Reason]]:
+        """Return the reasons supporting the decision, and ``against`` the other way."""
+        sign = 1.0 if decision >= 0 else -1.0
+        return self._reasons(columns, shares, sign, limit), self._reasons(
+            columns, shares, -sign, against
+        )
 
     def _reasons(
         self, columns: np.ndarray, shares: np.ndarray, sign: float, limit: int

@@ -57,6 +57,7 @@ NAMES = {
     "sh": "Serbo-Croatian",
     "sl": "Slovenian",
     "sv": "Swedish",
+    "th": "Thai",
     "tr": "Turkish",
     "uk": "Ukrainian",
     "vi": "Vietnamese",

@@ -123,7 +123,10 @@ OWN_PLACE = words(
     r"|profile|app|business|products?|services?)|our company"
 )
 CALL_TO_ACTION = words(
-    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)|follow (?:me|us)"
+    r"check (?:out|it out|this out) (?:my|our|this|the link|http|www)"
+    # "follow me" with somewhere to follow (on, @, a link); not a reader's "follow me, john"
+    # nor "you follow me around"
+    r"|follow (?:me|us)(?:\s+(?:on|in|at|and|watch)\b|\s*[-:>@+/]|\s*(?:https?:|www\.))"
     # "subscribe" as an ask, not a noun ("that's a total subscribe") nor the idiom
     # "subscribe to the mantra" (a reader agreeing with an idea)
     r"|(?<!a )(?<!the )(?<!total )subscribe(?! to the )(?! to an? )"
@@ -134,6 +137,22 @@ CALL_TO_ACTION = words(
     # a thumbs up asked for, not "thumbs up if you're watching in 2015" (a reader's roll call)
     r"|(?:give|giving|gimme|leave) (?:(?:me|us|it|this|my)(?: comment| video)? )?(?:a )?thumbs up"
     r"|thumbs up (?:this|my|and|please|pls|plz)|(?:please|pls|plz) thumbs up"
+    # the same asks in other languages: follow the link, subscribe, sign up, click (ru, uk,
+    # es, pt, de, fr)
+    r"|перех(?:оди|одите|ди|дите) (?:по ссылке|на (?:сайт|канал|мой|наш))|жми(?:те)? на"
+    r"|подпи(?:сывайся|сывайтесь|шись|шитесь)|регистр(?:ируйся|ируйтесь)"
+    r"|ссылк[аи] в (?:профиле|описании|шапке)|переходь(?:те)? за посиланням"
+    r"|підпис(?:уйся|уйтесь)|suscr[ií]bete|haz clic|reg[ií]strate|inscreva-se|clique aqui"
+    r"|acesse (?:o link|agora)|jetzt (?:klicken|anmelden|abonnieren)|abonniere|cliquez ici"
+    r"|abonnez-vous|inscrivez-vous"
+)
+# A comment that is nothing but a name to search for ("Search Superior Trading System",
+# 'search "chubbz dinero - ready or not" thanks'): a promotion without a link. Readers who
+# say "just google epstein" say it inside an argument, so the ask must be the whole comment.
+SEARCH_ASK = re.compile(
+    r"^(?:please |pls |plz )?(?:search|google|look up|find)"
+    r"(?: for| on (?:google|youtube)(?: for)?)?"
+    r" [\"“'(]?\w[^.!?\n]{2,60}?[\"”')]?[.!]*(?: (?:thanks?|thx|thank you)[.!]*)?$"
 )
 OFFER = words(
     r"free|discount|offers?|deals?|sale|\d+% off|cheap(?:est)?|best price|coupon|promo"

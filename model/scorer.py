@@ -12,15 +12,21 @@ from scipy.special import expit, logit
 from model.artifact import COMMENT_TYPE, Artifact, Cutoffs
 from model.classifier import Reason
 from model.coverage import Coverage
+from model.evidence import SignalWeights
 from model.fast import CompiledClassifier, NotCompilable
 from model.features import normalise_all
-from model.language import Language, identify
+from model.language import UNDETERMINED, Language, identify
 from model.reading import ReadingRule, settled
 from model.relevance import on_topic, shared_words
 from model.restraint import Restraint
 from model.text import without_post_links
 
 log = logging.getLogger(__name__)
+
+AGAINST = 2
+"""A ham or unsure verdict also lists this many of the strongest features pointing to spam
+(an unsure one leaning spam: to ham): a moderator weighs the evidence both ways."""
+READING = "reading"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ class Scorer:
         counted = artifact.manifest.get("training_counts", {}).get("languages")
         self.labelled: dict[str, int] | None = dict(counted) if counted is not None else None
         self.coverage = Coverage.of(artifact.classifier.pipeline)
-        self.restraint = Restraint(artifact.classifier)
+        self.weights = SignalWeights(artifact.classifier)
+        self.restraint = Restraint(self.weights)
         self.cutoffs = cutoffs or artifact.cutoffs
         self.by_type = dict(artifact.cutoffs_by_type if by_type is None else by_type)
         self.reasons = reasons
@@ -117,19 +124,19 @@ class Scorer:
         if self.compiled is not None:
             prepared = self.compiled.prepare(texts)
             assessed = [
-                (a.score, a.reasons)
-                for a in self.compiled.assess_many(texts, self.reasons, related, prepared)
+                (a.score, a.reasons, a.against)
+                for a in self.compiled.assess_many(texts, self.reasons, related, prepared, AGAINST)
             ]
         else:
             classifier = self.artifact.classifier
             assessed = [
-                (float(s), classifier.explain(t, self.reasons))
+                (float(s), classifier.explain(t, self.reasons), classifier.explain(t, 0, AGAINST))
                 for t, s in zip(texts, classifier.predict_proba(texts, related), strict=True)
             ]
             prepared = normalise_all(texts)
         measures = self.coverage.measures(prepared) if self.coverage else [None] * len(texts)
         verdicts = []
-        for i, ((score, reasons), c) in enumerate(zip(assessed, cutoffs, strict=True)):
+        for i, ((score, reasons, against), c) in enumerate(zip(assessed, cutoffs, strict=True)):
             verdict = c.verdict(score)
             restrained = self.restraint.hold(prepared[i], score, c.spam)
             if restrained is not None:
@@ -140,9 +147,46 @@ class Scorer:
             language = identify(prepared[i])
             measured = measures[i]
             hold = self.reading.hold(language, measured, self.labelled)
+            if (
+                hold is not None
+                and verdict == "spam"
+                and self.weights.probability(prepared[i]) < self.reading.unread_spam
+            ):
+                verdict, reasons = "unsure", [hold, *reasons]
             coverage = measured[0] if measured is not None else None
+            if verdict != "spam":
+                reasons = [*reasons, *against]
+                if hold is None:
+                    reasons.append(_reading_reason(language, coverage))
+            reasons = [_in_words(r, prepared[i]) for r in reasons]
             verdicts.append(Verdict(score, verdict, reasons, language, coverage, hold).settled())
         return verdicts
+
+
+def _reading_reason(language: Language, coverage: float | None) -> Reason:
+    """Return what the model read of a comment: its language and the share of known words."""
+    read = (
+        "language not determined"
+        if language.code == UNDETERMINED
+        else f"written in {language.name} ({language.script})"
+    )
+    if coverage is not None:
+        read += f"; the model knows {coverage:.0%} of its words"
+    return Reason(READING, read, 0.0)
+
+
+def _in_words(reason: Reason, prepared: str) -> Reason:
+    """Name the word a text fragment was read in: "rior" says little, "superior" says more."""
+    if not reason.code.endswith("_fragment"):
+        return reason
+    fragment = reason.message.rpartition(" fragment ")[2].strip('"')
+    word = next((w for w in prepared.split() if fragment in w and w != fragment), None)
+    if word is None:
+        return reason
+    return Reason(reason.code, f'{reason.message} (in "{word.strip(_EDGES)}")', reason.weight)
+
+
+_EDGES = ".,;:!?\"'()[]{}<>"
 
 
 def _relevance_reason(text: str, title: str | None, offset: float) -> Reason:

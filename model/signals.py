@@ -35,6 +35,7 @@ from model.patterns import (
     REPEAT_CHAR,
     REPEAT_PUNCT,
     SCAM,
+    SEARCH_ASK,
     SPACED,
     SPLIT_DOMAIN,
     TRACKING,
@@ -82,7 +83,7 @@ def _money_features(scan: Scan) -> list[float]:
 def _promotion_features(scan: Scan) -> list[float]:
     return [
         float(scan.found(OWN_PLACE)),
-        scaled(scan.count(CALL_TO_ACTION), 3),
+        scaled(scan.count(CALL_TO_ACTION) + scan.found(SEARCH_ASK), 3),
         scaled(scan.count(OFFER), 3),
     ]
 
@@ -161,7 +162,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], Callable[[Scan], list[float]]]] = {
     "promotion": (
         (
             "points to the writer's own channel, site or product",
-            "asks to visit, subscribe, click or buy",
+            "asks to visit, search, subscribe, click or buy",
             "offer words (free, discount, deal, ...)",
         ),
         _promotion_features,

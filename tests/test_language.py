@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from model.artifact import Cutoffs
 from model.coverage import Coverage
 from model.language import UNDETERMINED, Language, identify, prose_of, scripts
 from model.reading import UNREAD_COVERAGE, UNREAD_LANGUAGE, ReadingRule
-from model.scorer import Verdict
+from model.scorer import Scorer, Verdict
+from model.store import ModelStore
 from model.text import normalise
 
 
@@ -141,3 +143,34 @@ def test_evaluate_reports_figures_per_language(data_dir) -> None:
 def test_a_lone_surrogate_does_not_stop_the_detector() -> None:
     found = identify("this is plainly an english sentence about the weather \ud800 today")
     assert found.code == "en"
+
+
+def test_an_unread_comment_is_removed_only_on_what_reads_in_any_script(data_dir) -> None:
+    scorer = Scorer(ModelStore(data_dir / "models").load_current(), Cutoffs(ham=0.2, spam=0.5))
+    # a Thai operator's bill: a phone number and a short link, which English spam shares
+    bill = "บริการแจ้งเตือนค่าบริการ ทรูมูฟ เอช หมายเลข 0840758860 ยอดรวม 82.30 บาท https://bit.ly/abc"
+    (verdict,) = scorer.check([bill])
+    assert verdict.score >= 0.5 and verdict.verdict == "unsure"
+    assert verdict.reasons[0].code == UNREAD_LANGUAGE
+    assert "Thai" in verdict.reasons[0].message
+    # the same signals with many more: clear spam in any script
+    spam = (
+        "заработок от 500$ в день без вложений!!! пиши в телеграм @money_boss24 "
+        "переходи по ссылке t.me/easymoney24 🔥🔥🔥💰💰💰"
+    )
+    (verdict,) = scorer.check([spam])
+    assert verdict.verdict == "spam", verdict
+
+
+def test_the_check_api_keeps_an_unread_comment_unsure_above_the_spam_cutoff(
+    client, auth, data_dir
+) -> None:
+    # The behaviour signals re-derive a verdict from the score only when one of them fired:
+    # with none, the model's reading rule (and restraint) stand.
+    cutoff = ModelStore(data_dir / "models").load_current().cutoffs.spam
+    bill = "บริการแจ้งเตือนค่าบริการ ทรูมูฟ เอช หมายเลข 0840758860 ยอดรวม 82.30 บาท https://bit.ly/abc"
+    body = {"id": "thai-bill", "content": bill}
+    answer = client.post("/v1/comments/check", json=body, headers=auth).get_json()
+    assert answer["score"] >= cutoff
+    assert answer["verdict"] == "unsure", answer["reasons"]
+    assert answer["reasons"][0]["code"] == UNREAD_LANGUAGE

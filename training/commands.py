@@ -207,11 +207,15 @@ def _holdout(artifact: Artifact, test: list[Example]) -> dict[str, Any]:
     labels = np.array([e.label for e in test])
     texts = [e.text for e in test]
     labelled = artifact.manifest.get("training_counts", {}).get("languages")
-    held = reading.held(artifact.classifier, labelled, texts)
+    held, clear = reading.held(artifact.classifier, labelled, texts)
     codes = np.array([identify(t).code for t in normalise_all(texts)])
     per_language = {
         str(code): evaluate_scores(
-            labels[codes == code], scores[codes == code], artifact.cutoffs, held[codes == code]
+            labels[codes == code],
+            scores[codes == code],
+            artifact.cutoffs,
+            held[codes == code],
+            clear[codes == code],
         )
         | {"training_comments": int((labelled or {}).get(str(code), 0))}
         for code in sorted(set(codes.tolist()))
@@ -219,7 +223,7 @@ def _holdout(artifact: Artifact, test: list[Example]) -> dict[str, Any]:
     return {
         "protocol": "holdout",
         "model_version": artifact.version,
-        "metrics": evaluate_scores(labels, scores, artifact.cutoffs, held)
+        "metrics": evaluate_scores(labels, scores, artifact.cutoffs, held, clear)
         | {"held_rate": float(np.mean(held)) if len(held) else 0.0},
         "languages": per_language,
     }

@@ -24,16 +24,23 @@ CUTOFF_BANDWIDTH = 0.25
 
 
 def three_way_counts(
-    labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs, held: np.ndarray | None = None
+    labels: np.ndarray,
+    scores: np.ndarray,
+    cutoffs: Cutoffs,
+    held: np.ndarray | None = None,
+    clear: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Count auto-removed ham, auto-approved spam and unsure items.
 
-    ``held`` marks the comments the model cannot read (model/reading.py): never ham.
+    ``held`` marks the comments the model cannot read (model/reading.py): never ham, and
+    spam only where ``clear`` (their signals alone call them spam).
     """
     spam = scores >= cutoffs.spam
     ham = scores < cutoffs.ham
     if held is not None:
-        ham &= ~np.asarray(held, dtype=bool)
+        held = np.asarray(held, dtype=bool)
+        ham &= ~held
+        spam &= ~held | (np.asarray(clear, dtype=bool) if clear is not None else False)
     return {
         "ham_auto_removed": int(np.sum(spam & (labels == 0))),
         "spam_auto_approved": int(np.sum(ham & (labels == 1))),
@@ -82,18 +89,22 @@ def choose_cutoffs(
 
 
 def evaluate(
-    labels: np.ndarray, scores: np.ndarray, cutoffs: Cutoffs, held: np.ndarray | None = None
+    labels: np.ndarray,
+    scores: np.ndarray,
+    cutoffs: Cutoffs,
+    held: np.ndarray | None = None,
+    clear: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Return n, ranking and 0.5-threshold figures, and the three-way figures at the cutoffs.
 
     The binary figures (mcc, f1, precision, recall) call spam at a calibrated score of 0.5;
     the rates count at the model's own cutoffs, with the reading rule's ``held`` comments
-    never ham.
+    never ham and spam only where ``clear``.
     """
     labels = np.asarray(labels)
     scores = np.asarray(scores)
     predicted = (scores >= 0.5).astype(int)
-    counts = three_way_counts(labels, scores, cutoffs, held)
+    counts = three_way_counts(labels, scores, cutoffs, held, clear)
     n = len(labels)
     n_ham = int(np.sum(labels == 0))
     n_spam = n - n_ham

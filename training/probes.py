@@ -77,8 +77,8 @@ def mix(corpora: dict[str, list[Example]]) -> list[Example]:
 def _scored(trained: Any, test: Sequence[Example]) -> dict[str, Any]:
     scores = predict(trained.classifier, test)
     labelled = trained.counts.get("languages")
-    hold = reading.held(trained.classifier, labelled, [e.text for e in test])
-    return evaluate(np.array([e.label for e in test]), scores, trained.cutoffs, hold) | {
+    hold, clear = reading.held(trained.classifier, labelled, [e.text for e in test])
+    return evaluate(np.array([e.label for e in test]), scores, trained.cutoffs, hold, clear) | {
         "held_rate": float(np.mean(hold)) if len(test) else 0.0
     }
 

@@ -111,6 +111,9 @@ class Signals:
         out = []
         for comment, verdict, seen in zip(comments, verdicts, recorded, strict=True):
             fired = self._form_signals(comment) + self._author_url_signals(comment) + seen
+            if not fired:  # the model's verdict stands, with its restraint and reading rule
+                out.append(verdict)
+                continue
             fired.sort(key=lambda f: -abs(f.log_odds))
             score = combine(verdict.score, sum(f.log_odds for f in fired))
             adjusted = replace(
