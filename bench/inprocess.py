@@ -15,7 +15,8 @@ from typing import Any
 from model.artifact import Artifact, save
 from model.classifier import SpamClassifier
 from model.fast import CompiledClassifier
-from model.features import build_pipeline
+from model.features import build_pipeline, normalise_all
+from model.language import identify
 from model.scorer import Scorer
 from training.datasets import Example
 from training.recipe import TrainedModel
@@ -68,6 +69,8 @@ def scoring(classifier: SpamClassifier, scorer: Scorer, texts: list[str]) -> dic
         ),
         "fast_predict_proba": _latencies(lambda t: compiled.predict_proba([t]), sample),
         "fast_check": _latencies(lambda t: scorer.check([t]), fresh),
+        # The detector without its per-process cache, on the text as the scorer gives it.
+        "language_id_uncached": _latencies(identify.__wrapped__, normalise_all(slow)),
     }
     one["speedup_check"] = round(
         one["sklearn_proba_and_explain"]["median_ms"] / one["fast_check"]["median_ms"], 2

@@ -10,6 +10,7 @@ TARGETS = {
     "check p99 at 16 connections (ms)": ("<=", 15.0),
     "one-comment check, median (ms)": ("<=", 0.2),
     "batch of 1,000 (comments/s)": (">=", 25_000.0),
+    "language id of one comment, uncached, median (ms)": ("<=", 0.05),
 }
 
 
@@ -39,6 +40,9 @@ def render(r: dict[str, Any]) -> str:
         "check p99 at 16 connections (ms)": at16["check"]["p99_ms"],
         "one-comment check, median (ms)": one["fast_check"]["median_ms"],
         "batch of 1,000 (comments/s)": batch["1000"]["fast_predict_proba"],
+        "language id of one comment, uncached, median (ms)": one["language_id_uncached"][
+            "median_ms"
+        ],
     }
     m = r["machine"]
     out = [

@@ -28,7 +28,7 @@ from service.review.queue import ReviewQueue
 from service.review.recheck import Recheck, counts
 from training.commands import examples_of, files_of, paths_option
 from training.corpus import shipped_examples
-from training.datasets import SHIPPED
+from training.datasets import SHIPPED, Example
 from training.retrain import RetrainConfig
 
 # `commentguard train` exits with this status when the gate refused the candidate.
@@ -268,6 +268,12 @@ def recheck(apply: bool) -> None:
             click.echo("dry run: nothing changed; run with --apply to resolve them")
 
 
+def base_without(site_files: list[Path]) -> list[Example]:
+    """Return the default training mix without the shipped files given as the new site."""
+    given = {f.name for f in site_files} | {f.parent.name for f in site_files}
+    return [e for e in shipped_examples() if e.source.split("#")[0] not in given]
+
+
 @click.command()
 @paths_option(
     "--data",
@@ -278,7 +284,8 @@ def recheck(apply: bool) -> None:
 @paths_option(
     "--base",
     "base_paths",
-    "Corpus of the initial model (default: the shipped files not given as --data).",
+    "Corpus of the initial model (default: the default training mix, without the files"
+    " given as --data).",
 )
 @click.option("--every", default=50, show_default=True, help="Retrain after this many labels.")
 @click.option(
@@ -292,23 +299,20 @@ def simulate(paths: tuple[Path, ...], base_paths: tuple[Path, ...], every: int, 
     """Replay labelled comments as a new site and print the learning curve per block."""
     cfg = _cfg()
     stream = examples_of(paths)
-    if base_paths:
-        base = examples_of(base_paths)
-    else:
-        given = {p.resolve() for p in files_of(paths)}
-        base = examples_of([f for f in files_of([SHIPPED]) if f.resolve() not in given])
+    base = examples_of(base_paths) if base_paths else base_without(files_of(paths))
     with tempfile.TemporaryDirectory(prefix="commentguard-simulate-") as tmp:
         rows = run_simulation(stream, base, every, _config(cfg, None, False, 0), Path(tmp), _say)
     header = f"{'block':>5} {'labels used':>11} {'comments':>8} {'unsure':>7} {'auto err':>8}"
     click.echo(
-        header + f" {'ham removed':>11} {'labels so far':>13}"
+        header + f" {'ham removed':>11} {'spam approved':>13} {'labels so far':>13}"
         f" {'unsure w/o retrain':>18} {'auto err w/o retrain':>20}"
     )
     for n, row in enumerate(rows):
         click.echo(
             f"{n:>5} {row['labels_used']:>11} {row['comments']:>8} {row['unsure_rate']:>7.1%}"
             f" {row['auto_error_rate']:>8.1%} {row['ham_auto_removed']:>11}"
-            f" {row['labels_collected']:>13} {row['baseline_unsure_rate']:>18.1%}"
+            f" {row['spam_auto_approved_rate']:>13.1%} {row['labels_collected']:>13}"
+            f" {row['baseline_unsure_rate']:>18.1%}"
             f" {row['baseline_auto_error_rate']:>20.1%}"
         )
     click.echo(f"plot: {write_curve(out, rows)}")

@@ -31,6 +31,8 @@ class Block:
     auto_decided: int = 0
     auto_errors: int = 0
     ham_auto_removed: int = 0
+    spam: int = 0
+    spam_auto_approved: int = 0
     labels_collected: int = 0
     retrain: str = ""
     # What the initial model would have answered: the block without any retraining.
@@ -46,6 +48,7 @@ class Block:
             self.baseline_auto_decided += 1
             self.baseline_auto_errors += (baseline == "spam") != (label == SPAM)
         self.comments += 1
+        self.spam += label == SPAM
         if verdict == "unsure":
             self.unsure += 1
             return
@@ -54,12 +57,15 @@ class Block:
             self.auto_errors += 1
             if verdict == "spam":
                 self.ham_auto_removed += 1
+            else:
+                self.spam_auto_approved += 1
 
     def row(self) -> dict[str, Any]:
         """Return the block with its rates, as JSON-ready data."""
         return asdict(self) | {
             "unsure_rate": self.unsure / self.comments if self.comments else 0.0,
             "auto_error_rate": self.auto_errors / self.auto_decided if self.auto_decided else 0.0,
+            "spam_auto_approved_rate": self.spam_auto_approved / self.spam if self.spam else 0.0,
             "baseline_unsure_rate": self.baseline_unsure / self.comments if self.comments else 0.0,
             "baseline_auto_error_rate": self.baseline_auto_errors / self.baseline_auto_decided
             if self.baseline_auto_decided

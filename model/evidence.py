@@ -3,7 +3,8 @@
 The signals (model/signals.py) read links, contacts, money, obfuscation and repetition the same
 in every script, so their share is the evidence the model has even for a comment in a language
 it cannot read. Restraint weighs the repetition group alone (model/restraint.py); the reading
-rule weighs them all (model/reading.py).
+rule weighs them all (model/reading.py), and asks whether any of them is an ask: phone
+numbers and links are in operators' bills as much as in spam, "write me on Telegram" is not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,21 @@ from sklearn.pipeline import FeatureUnion
 
 from model.classifier import SpamClassifier
 from model.signals import GROUPS, values
+
+ASKS = {
+    "contact": (
+        "names a messaging app or links to a chat",
+        "asks to call, text or contact",
+        "gives a messenger handle (@name)",
+    ),
+    "money": (
+        "money-making words",
+        "recovery or hacking scam words",
+        "pharma, diet or other product-spam words",
+    ),
+    "promotion": GROUPS["promotion"][0],
+}
+"""The signals that ask the reader for something (to write, earn, buy, visit, subscribe)."""
 
 
 class SignalWeights:
@@ -45,7 +61,16 @@ class SignalWeights:
             return 0.0
         return float(np.dot(values(prepared, known), np.concatenate([self.coef[g] for g in known])))
 
-    def probability(self, prepared: str) -> float:
-        """Return the calibrated probability of spam on the signals alone (and the intercept)."""
-        decision = self.intercept + self.share(prepared, list(self.coef))
-        return float(expit(self.calibration.a * decision + self.calibration.b))
+    def clear_spam(self, prepared: str, cutoff: float) -> bool:
+        """Return whether the signals alone make a text spam: one asks, and they reach ``cutoff``.
+
+        The probability is the calibrated one of the signals' share and the intercept.
+        """
+        groups = list(self.coef)
+        found = values(prepared, groups)
+        named = [(g, name) for g in groups for name in GROUPS[g][0]]
+        if not any(v > 0 and n in ASKS.get(g, ()) for (g, n), v in zip(named, found, strict=True)):
+            return False
+        share = float(np.dot(found, np.concatenate([self.coef[g] for g in groups])))
+        probability = expit(self.calibration.a * (self.intercept + share) + self.calibration.b)
+        return bool(probability >= cutoff)

@@ -109,8 +109,22 @@ def script_of(ch: str) -> str:
     return name.split(" ", 1)[0].capitalize() if name else "Unknown"
 
 
+def _letter_script(ch: str) -> str:
+    """Return the script of a letter or of a vowel sign ("" for anything else).
+
+    Thai and Indic vowels are marks, not letters: without them a Thai word of 16 characters
+    counts 11 letters, and a short comment looked too short to be sure of its language.
+    """
+    if ch.isalpha():
+        return script_of(ch)
+    if unicodedata.category(ch) in ("Mn", "Mc"):
+        script = script_of(ch)
+        return "" if script == "Combining" else script
+    return ""
+
+
 def scripts(text: str) -> Counter[str]:
-    """Return how many letters of each script the text holds."""
+    """Return how many letters (vowel signs included) of each script the text holds."""
     if text.isascii():
         return Counter({"Latin": sum(map(str.isalpha, text))})
     # Counting characters is done in C; only the distinct letters are looked up.
@@ -119,7 +133,7 @@ def scripts(text: str) -> Counter[str]:
     for ch, n in Counter(text).items():
         script = known.get(ch)
         if script is None:
-            script = known[ch] = script_of(ch) if ch.isalpha() else ""
+            script = known[ch] = _letter_script(ch)
         if script:
             found[script] += n
     return found

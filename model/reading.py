@@ -5,7 +5,7 @@ or most of whose words it has never seen, gets ``unsure`` instead, with a reason
 what is missing. Nor is such a comment removed on what the n-grams make of its few Latin
 tokens ("https", "com", digits): it is ``spam`` only when the signals that work in any script
 (links, contacts, money, obfuscation, repetition; model/evidence.py) alone reach
-``unread_spam``.
+``unread_spam`` and one of them asks for something (to write, earn, buy, visit).
 """
 
 from __future__ import annotations
@@ -41,9 +41,8 @@ class ReadingRule:
     known_language: float = 0.7
     """A comment whose words the model knows this well is read, whatever the detector says."""
     unread_spam: float = 0.999
-    """An unread comment is spam only when its signals alone give it this probability: on the
-    Thai SMS (no Thai labels), one operator's bill (phone number and short link) reached 0.9959
-    on signals, and 0.995 would have removed it (docs/model.md)."""
+    """An unread comment is spam only when one of its signals asks for something and the
+    signals alone give it this probability (model/evidence.py, docs/model.md)."""
 
     def hold(
         self,
@@ -114,7 +113,7 @@ def held(
     )
     clear = np.array(
         [
-            h and weights.probability(t) >= rule.unread_spam
+            h and weights.clear_spam(t, rule.unread_spam)
             for t, h in zip(prepared, hold.tolist(), strict=True)
         ],
         dtype=bool,

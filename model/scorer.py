@@ -150,7 +150,7 @@ class Scorer:
             if (
                 hold is not None
                 and verdict == "spam"
-                and self.weights.probability(prepared[i]) < self.reading.unread_spam
+                and not self.weights.clear_spam(prepared[i], self.reading.unread_spam)
             ):
                 verdict, reasons = "unsure", [hold, *reasons]
             coverage = measured[0] if measured is not None else None

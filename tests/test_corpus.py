@@ -36,6 +36,9 @@ def test_shipped_mix_holds_every_corpus_weighted_and_sampled() -> None:
     assert labels["stackexchange-spam"] == {SPAM}
     assert "sms-spam-collection" not in labels
     assert {e.label for e in corpus("sms-spam-collection").examples()} == {HAM, SPAM}
+    assert "thai-sms" not in labels
+    thai = corpus("thai-sms").examples()
+    assert (sum(e.label == SPAM for e in thai), sum(e.label == HAM for e in thai)) == (1436, 2020)
 
 
 def test_sample_is_the_same_on_every_run() -> None:
@@ -107,4 +110,12 @@ def test_targets_are_checked_in_the_right_direction() -> None:
     assert set(checked) == {"sms-ham", "se-spam"}
     assert checked["sms-ham"][0][2] is False
     assert checked["se-spam"][0][2] is True
-    assert set(TARGETS) == {"lovo", "news-ham", "sms-spam", "sms-ham", "se-spam"}
+    assert set(TARGETS) == {
+        "lovo",
+        "news-ham",
+        "sms-spam",
+        "sms-ham",
+        "se-spam",
+        "thai-unlabelled",
+        "thai-labelled",
+    }

@@ -174,3 +174,11 @@ def test_the_check_api_keeps_an_unread_comment_unsure_above_the_spam_cutoff(
     assert answer["score"] >= cutoff
     assert answer["verdict"] == "unsure", answer["reasons"]
     assert answer["reasons"][0]["code"] == UNREAD_LANGUAGE
+
+
+def test_thai_vowel_signs_count_as_letters() -> None:
+    # 16 characters, 5 of them vowel signs (marks, not letters to str.isalpha)
+    code = "รหัสยืนยันของคุณ"
+    assert scripts(code) == {"Thai": 16}
+    found = identify(code + " xxx@email.com: 1367")
+    assert (found.code, found.script) == ("th", "Thai") and found.confidence >= 0.8

@@ -67,6 +67,9 @@ CORPORA = (
     # Shipped as a register for the probes, not trained on: with either SMS class in the
     # mix, the other class of the same register was judged by register (docs/model.md).
     Corpus("sms-spam-collection", "SMSSpamCollection", read_sms, 0.5, 0),
+    # Thai SMS, for the probes of a language without labels and of one learnt from a site's
+    # labels (training/probes.py): no Thai in the default model.
+    Corpus("thai-sms", "thai-sms.jsonl", read_jsonl, 1.0, 0),
 )
 
 

@@ -183,6 +183,10 @@ def plot_learning_curve(path: Path, blocks: Sequence[dict[str, Any]]) -> None:
     fig, (rates, counts) = plt.subplots(1, 2, figsize=(10, 4))
     rates.plot(x, [b["unsure_rate"] for b in blocks], "o-", label="unsure rate")
     rates.plot(x, [b["auto_error_rate"] for b in blocks], "s-", label="error on auto-decided")
+    rates.plot(x, [b["spam_auto_approved_rate"] for b in blocks], "^-", label="spam auto-approved")
+    # The goals of a new language (issue 14): unsure <= 10%, spam auto-approved <= 2%.
+    rates.axhline(0.10, color="tab:blue", linestyle="--", linewidth=0.8)
+    rates.axhline(0.02, color="tab:green", linestyle="--", linewidth=0.8)
     rates.plot(
         x,
         [b["baseline_unsure_rate"] for b in blocks],
