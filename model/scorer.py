@@ -29,6 +29,12 @@ AGAINST = 2
 READING = "reading"
 
 
+def bounded(p: float) -> float:
+    """Return a probability kept off 0 and 1: the model is never certain, so a cutoff of 0 or 1
+    never decides, and a logit of it is finite."""
+    return min(max(p, 1e-6), 1 - 1e-6)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the model says about one comment."""
@@ -136,7 +142,8 @@ class Scorer:
             prepared = normalise_all(texts)
         measures = self.coverage.measures(prepared) if self.coverage else [None] * len(texts)
         verdicts = []
-        for i, ((score, reasons, against), c) in enumerate(zip(assessed, cutoffs, strict=True)):
+        for i, ((raw, reasons, against), c) in enumerate(zip(assessed, cutoffs, strict=True)):
+            score = bounded(raw)
             verdict = c.verdict(score)
             restrained = self.restraint.hold(prepared[i], score, c.spam)
             if restrained is not None:

@@ -127,6 +127,8 @@ def test_the_page_shows_claimed_items_and_counts(
     assert '<b id="count-claimed">2</b>' in html
     assert "ann@example.org" in html
     assert "uses the words &#34;check&#34;" in html
+    # each reason says which way it points (a ham or unsure verdict lists both)
+    assert html.count('<span class="lean lean-spam" title="points to spam">spam</span>') == 2
     assert [i.review_id for i in app.extensions["commentguard.review"].claimed_by("ann")] == ids
 
 

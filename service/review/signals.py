@@ -23,7 +23,7 @@ import redis
 from model.artifact import Cutoffs
 from model.classifier import Reason
 from model.patterns import CHEAP_TLDS, link_domains, shorteners
-from model.scorer import Verdict
+from model.scorer import Verdict, bounded
 from model.text import normalise
 from service.api.validation import Comment
 from service.keys import Keys
@@ -37,10 +37,6 @@ _STUFFED_HOST = re.compile(r"(?:[a-z0-9]+-){3,}[a-z0-9]+\.")
 def _digest(value: str) -> str:
     """Return a short stable digest, so raw IPs, e-mails and texts are not kept as keys."""
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def _clip(p: float) -> float:
-    return min(max(p, 1e-6), 1 - 1e-6)
 
 
 # Record a comment in each of its sliding windows (KEYS[1..n], sorted sets) and count what
@@ -68,7 +64,7 @@ return counts
 
 def combine(score: float, log_odds: float) -> float:
     """Return the score moved by ``log_odds`` on the logit scale."""
-    logit = math.log(_clip(score) / (1 - _clip(score))) + log_odds
+    logit = math.log(bounded(score) / (1 - bounded(score))) + log_odds
     return 1.0 / (1.0 + math.exp(-logit))
 
 
