@@ -38,10 +38,6 @@ class NotCompilable(Exception):
     """The pipeline has a shape the compiler does not reproduce exactly."""
 
 
-# (column in the union, contribution to the decision value)
-Contribution = tuple[int, float]
-
-
 class Row:
     """One text's per-column contributions, gathered block by block as lists or arrays."""
 

@@ -23,7 +23,6 @@ from sklearn.preprocessing import FunctionTransformer
 
 from model.blocks import (
     Block,
-    Contribution,
     NotCompilable,
     Row,
     Shares,
@@ -238,24 +237,28 @@ class CompiledClassifier:
             weakest = np.partition(signed, len(signed) - wanted)[len(signed) - wanted]
             # Keep everything that may tie with the weakest candidate.
             keep = (signed >= weakest - 10.0**-TIE_DECIMALS).nonzero()[0]
-        candidates = list(zip(columns[keep].tolist(), shares[keep].tolist(), strict=True))
-        reasons, complete = self._listed(candidates, sign, limit)
-        if not complete and len(candidates) < len(shares):
-            everything = list(zip(columns.tolist(), shares.tolist(), strict=True))
-            reasons, _ = self._listed(everything, sign, limit)
+        reasons, complete = self._listed(columns[keep], shares[keep], sign, limit)
+        if not complete and not isinstance(keep, slice):
+            reasons, _ = self._listed(columns, shares, sign, limit)
         return reasons
 
     def _listed(
-        self, shares: list[Contribution], sign: float, limit: int
+        self, columns: np.ndarray, shares: np.ndarray, sign: float, limit: int
     ) -> tuple[list[Reason], bool]:
-        """Walk shares strongest first; return the reasons and whether the walk ended early."""
+        """Walk shares strongest first; return the reasons and whether the walk ended early.
+
+        Only the shares pointing towards ``sign`` are sorted; a share that does not means the
+        walk has seen every one that does.
+        """
         direction = "spam" if sign > 0 else "ham"
         reasons: list[Reason] = []
         shown: list[str] = []
-        strongest = sorted(shares, key=lambda s: (-round(sign * s[1], TIE_DECIMALS), s[0]))
-        for column, share in strongest:
-            if sign * share <= 0:
-                return reasons, True
+        signed = sign * shares
+        towards = signed > 0
+        exhausted = not bool(towards.all())
+        columns, shares = columns[towards], shares[towards]
+        order = np.lexsort((columns, -np.round(signed[towards], TIE_DECIMALS)))
+        for column, share in zip(columns[order].tolist(), shares[order].tolist(), strict=True):
             name = str(self.feature_names[column])
             term = name.partition("__")[2].strip()
             # "out" adds nothing once "check out" is shown
@@ -266,4 +269,4 @@ class CompiledClassifier:
             reasons.append(Reason(code, message, share))
             if len(reasons) == limit:
                 return reasons, True
-        return reasons, False
+        return reasons, exhausted
