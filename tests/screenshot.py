@@ -25,13 +25,23 @@ HELD = [
         " and subscribe for daily tips",
         {"name": "Mark T.", "email": "mark@seo-tools.example", "url": "http://seo-tools.example"},
         0.71,
-        [("spam_words", 'uses the words "check it"'), ("spam_words", 'uses the words "subscribe"')],
+        [
+            ("spam_words", 'uses the words "check it"'),
+            ("spam_words", 'uses the words "subscribe"'),
+            ("ham_words", 'uses the words "tutorial"'),
+            ("reading", "written in English (Latin); the model knows 88% of its words"),
+        ],
     ),
     (
         "Thanks, this fixed my build. Does it also work on ARM boards?",
         {"name": "Priya", "email": "priya@example.org", "ip": "198.51.100.23"},
         0.34,
-        [("ham_words", 'uses the words "thanks this"'), ("ham_words", 'uses the words "work"')],
+        [
+            ("ham_words", 'uses the words "thanks this"'),
+            ("ham_words", 'uses the words "work"'),
+            ("spam_fragment", 'contains the text fragment "fixe" (in "fixed")'),
+            ("reading", "written in English (Latin); the model knows 92% of its words"),
+        ],
     ),
     (
         '<script>alert(1)</script> WIN A FREE PHONE <a href="javascript:alert(1)">here</a>'
@@ -41,6 +51,11 @@ HELD = [
         [("spam_fragment", 'contains the text fragment "free"')],
     ),
 ]
+
+
+def _weight(code: str) -> float:
+    """Return a made-up weight with the sign a reason of this code has."""
+    return 1.0 if code.startswith("spam_") else -1.0 if code.startswith("ham_") else 0.0
 
 
 def main() -> None:
@@ -56,7 +71,9 @@ def main() -> None:
                     "id": f"c-{i}",
                     "verdict": "unsure",
                     "score": score,
-                    "reasons": [{"code": c, "message": m, "weight": 1.0} for c, m in reasons],
+                    "reasons": [
+                        {"code": c, "message": m, "weight": _weight(c)} for c, m in reasons
+                    ],
                     "model_version": "20261128-1200",
                 }
                 store.save_once(SITE, comment(f"c-{i}", text, author=author, post=post), answer)
