@@ -23,14 +23,32 @@ class Reason:
         return {"code": self.code, "message": self.message, "weight": round(self.weight, 3)}
 
 
+FRAGMENT = 'contains the text fragment "{}"'
+_EDGES = ".,;:!?\"'()[]{}<>"
+
+
 def _describe(name: str, direction: str) -> tuple[str, str]:
     """Turn a feature name such as ``word__check out`` into a code and a sentence."""
     block, _, term = name.partition("__")
     if block == "word":
         return f"{direction}_words", f'uses the words "{term}"'
     if block == "char":
-        return f"{direction}_fragment", f'contains the text fragment "{term.strip()}"'
+        return f"{direction}_fragment", FRAGMENT.format(term.strip())
     return f"{direction}_{block}", term
+
+
+def in_words(reason: Reason, prepared: str) -> Reason:
+    """Name the word a text fragment was read in: "rior" says little, "superior" says more.
+
+    ``prepared`` is the text as the model read it (normalised, lowercased).
+    """
+    if not reason.code.endswith("_fragment"):
+        return reason
+    fragment = reason.message.removeprefix(FRAGMENT.format("")[:-1]).removesuffix('"')
+    word = next((w for w in prepared.split() if fragment in w and w != fragment), None)
+    if word is None:
+        return reason
+    return Reason(reason.code, f'{reason.message} (in "{word.strip(_EDGES)}")', reason.weight)
 
 
 def telling(name: str) -> bool:
@@ -89,20 +107,26 @@ class SpamClassifier:
         """
         return self.calibration(self.pipeline.decision_function(list(texts)), relevance)
 
-    def explain(self, text: str, limit: int = 3, against: int = 0) -> list[Reason]:
+    def explain(self, text: str, limit: int = 3) -> list[Reason]:
         """Return the features that pushed this text's score most, strongest first.
 
         Features pushing towards spam are listed when the text leans spam, towards ham
-        otherwise, so the reasons support the verdict; then up to ``against`` of the
-        strongest pushing the other way.
+        otherwise, so the reasons always support the verdict.
         """
+        return self.explain_both(text, limit, 0)[0]
+
+    def explain_both(
+        self, text: str, limit: int = 3, against: int = 0
+    ) -> tuple[list[Reason], list[Reason]]:
+        """Return explain()'s reasons and up to ``against`` of the strongest the other way."""
         steps = self.pipeline.named_steps
         row = steps["features"].transform(steps["normalise"].transform([text])).tocsr()
         coef = steps["classifier"].coef_[0]
         contrib = row.data * coef[row.indices]
         sign = 1.0 if contrib.sum() + steps["classifier"].intercept_[0] >= 0 else -1.0
-        return self._strongest(row.indices, contrib, sign, limit) + self._strongest(
-            row.indices, contrib, -sign, against
+        return (
+            self._strongest(row.indices, contrib, sign, limit),
+            self._strongest(row.indices, contrib, -sign, against),
         )
 
     def _strongest(

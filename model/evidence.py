@@ -42,17 +42,22 @@ class SignalWeights:
         self.coef: dict[str, np.ndarray] = {}
         self.intercept = 0.0
         union = classifier.pipeline.named_steps.get("features")
-        if not isinstance(union, FeatureUnion):
-            return
-        linear = classifier.pipeline.steps[-1][1]
-        self.intercept = float(linear.intercept_[0])
-        coef = np.asarray(linear.coef_[0], dtype=np.float64)
-        names = [str(n) for n in classifier.feature_names]
-        weights = union.transformer_weights or {}
-        for group, (features, _) in GROUPS.items():
-            columns = [i for i, n in enumerate(names) if n.startswith(f"{group}__")]
-            if len(columns) == len(features):
-                self.coef[group] = coef[columns] * float(weights.get(group, 1.0))
+        if isinstance(union, FeatureUnion):
+            linear = classifier.pipeline.steps[-1][1]
+            self.intercept = float(linear.intercept_[0])
+            coef = np.asarray(linear.coef_[0], dtype=np.float64)
+            names = [str(n) for n in classifier.feature_names]
+            weights = union.transformer_weights or {}
+            for group, (features, _) in GROUPS.items():
+                columns = [i for i, n in enumerate(names) if n.startswith(f"{group}__")]
+                if len(columns) == len(features):
+                    self.coef[group] = coef[columns] * float(weights.get(group, 1.0))
+        # Every group's features in one row, for clear_spam: their weights, which of them ask.
+        self._groups = list(self.coef)
+        self._all = np.concatenate([self.coef[g] for g in self._groups] or [np.zeros(0)])
+        self._asks = np.array(
+            [name in ASKS.get(g, ()) for g in self._groups for name in GROUPS[g][0]], dtype=bool
+        )
 
     def share(self, prepared: str, groups: Sequence[str]) -> float:
         """Return the groups' part of the decision value of a normalised, lowercased text."""
@@ -66,11 +71,8 @@ class SignalWeights:
 
         The probability is the calibrated one of the signals' share and the intercept.
         """
-        groups = list(self.coef)
-        found = values(prepared, groups)
-        named = [(g, name) for g in groups for name in GROUPS[g][0]]
-        if not any(v > 0 and n in ASKS.get(g, ()) for (g, n), v in zip(named, found, strict=True)):
+        found = np.array(values(prepared, self._groups), dtype=np.float64)
+        if not (found[self._asks] > 0).any():
             return False
-        share = float(np.dot(found, np.concatenate([self.coef[g] for g in groups])))
-        probability = expit(self.calibration.a * (self.intercept + share) + self.calibration.b)
-        return bool(probability >= cutoff)
+        decision = self.intercept + float(np.dot(found, self._all))
+        return bool(expit(self.calibration.a * decision + self.calibration.b) >= cutoff)

@@ -27,7 +27,6 @@ class Restraint:
 
     def __init__(self, weights: SignalWeights) -> None:
         self.weights = weights
-        self.calibration = weights.calibration
 
     def hold(self, prepared: str, score: float, spam_cutoff: float) -> Reason | None:
         """Return why a spam verdict must be unsure instead, or None when it stands.
@@ -42,7 +41,7 @@ class Restraint:
         if share <= 0:
             return None
         logit = np.log(score / (1.0 - score)) if score < 1.0 else 40.0
-        without = float(expit(logit - self.calibration.a * share))
+        without = float(expit(logit - self.weights.calibration.a * share))
         if without >= spam_cutoff:
             return None
         return Reason(

@@ -10,7 +10,7 @@ from typing import Any
 from scipy.special import expit, logit
 
 from model.artifact import COMMENT_TYPE, Artifact, Cutoffs
-from model.classifier import Reason
+from model.classifier import Reason, in_words
 from model.coverage import Coverage
 from model.evidence import SignalWeights
 from model.fast import CompiledClassifier, NotCompilable
@@ -136,7 +136,7 @@ class Scorer:
         else:
             classifier = self.artifact.classifier
             assessed = [
-                (float(s), classifier.explain(t, self.reasons), classifier.explain(t, 0, AGAINST))
+                (float(s), *classifier.explain_both(t, self.reasons, AGAINST))
                 for t, s in zip(texts, classifier.predict_proba(texts, related), strict=True)
             ]
             prepared = normalise_all(texts)
@@ -165,7 +165,7 @@ class Scorer:
                 reasons = [*reasons, *against]
                 if hold is None:
                     reasons.append(_reading_reason(language, coverage))
-            reasons = [_in_words(r, prepared[i]) for r in reasons]
+            reasons = [in_words(r, prepared[i]) for r in reasons]
             verdicts.append(Verdict(score, verdict, reasons, language, coverage, hold).settled())
         return verdicts
 
@@ -180,20 +180,6 @@ def _reading_reason(language: Language, coverage: float | None) -> Reason:
     if coverage is not None:
         read += f"; the model knows {coverage:.0%} of its words"
     return Reason(READING, read, 0.0)
-
-
-def _in_words(reason: Reason, prepared: str) -> Reason:
-    """Name the word a text fragment was read in: "rior" says little, "superior" says more."""
-    if not reason.code.endswith("_fragment"):
-        return reason
-    fragment = reason.message.rpartition(" fragment ")[2].strip('"')
-    word = next((w for w in prepared.split() if fragment in w and w != fragment), None)
-    if word is None:
-        return reason
-    return Reason(reason.code, f'{reason.message} (in "{word.strip(_EDGES)}")', reason.weight)
-
-
-_EDGES = ".,;:!?\"'()[]{}<>"
 
 
 def _relevance_reason(text: str, title: str | None, offset: float) -> Reason:
