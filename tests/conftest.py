@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
-from model.artifact import save
+import model.scorer
+import service.reloader
+from model.artifact import MANIFEST_FILE, MODEL_FILE, Artifact, load, save, sha256_of
 from model.store import ModelStore
 from service.redis_client import connect_url, embedded_url, shutdown_embedded, start_embedded
 from tests import redis_servers
@@ -32,6 +36,49 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "redis_url" in metafunc.fixturenames:
         cluster = metafunc.definition.get_closest_marker("cluster") is not None
         metafunc.parametrize("redis_url", redis_targets(cluster), indirect=True)
+
+
+def _once_per_object(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Return ``build`` remembering its result for each argument object (by identity)."""
+    built: dict[int, tuple[Any, Any]] = {}
+
+    def once(obj: Any) -> Any:
+        if id(obj) not in built:
+            built[id(obj)] = (obj, build(obj))  # the argument is kept, so its id stays its own
+        return built[id(obj)][1]
+
+    return once
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_loaded_once() -> Iterator[None]:
+    """Load and compile each distinct model once per test session, not once per app.
+
+    Every app a test creates loads its model (about 1.5 s of joblib's Python unpickler) and
+    compiles the fast path and the signal weights (about 0.8 s): that was three quarters of
+    the CPU of the API and review tests. An artifact whose files are not byte for byte one
+    already loaded still goes through the real ``load``, hash check and all, so a tampered
+    or replaced artifact is refused as in the service. Processes a test starts (gunicorn,
+    the CLI) load their own.
+    """
+    loaded: dict[tuple[str, str], Artifact] = {}
+
+    def load_once(directory: Path) -> Artifact:
+        try:
+            key = (sha256_of(directory / MODEL_FILE), (directory / MANIFEST_FILE).read_text())
+        except OSError:
+            return load(directory)
+        if key not in loaded:
+            loaded[key] = load(directory)
+        return replace(loaded[key], manifest=json.loads(key[1]))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service.reloader, "load", load_once)
+        patch.setattr(
+            model.scorer, "CompiledClassifier", _once_per_object(model.scorer.CompiledClassifier)
+        )
+        patch.setattr(model.scorer, "SignalWeights", _once_per_object(model.scorer.SignalWeights))
+        yield
 
 
 @pytest.fixture(scope="session")
