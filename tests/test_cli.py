@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from unittest.mock import ANY
 
 import pytest
 from click.testing import CliRunner
@@ -101,13 +102,23 @@ def test_evaluate_explains_bad_input(run, tmp_path, data_dir):
 
 
 def test_score_reads_and_writes_json_lines(run, data_dir):
-    lines = '{"id": 1, "content": "subscribe to my channel"}\n\n{"id": 2, "text": "lovely song"}\n'
+    lines = (
+        '{"id": 1, "content": "subscribe to my channel"}\n\n{"id": 2, "text": "lovely song"}\n'
+        '{"id": 3, "text": "Министерот изјави дека реформите ќе започнат следната година"}\n'
+    )
     out = run("score", "--model", str(data_dir / "models" / "test-model"), input=lines).stdout
     verdicts = [json.loads(line) for line in out.splitlines()]
-    assert [v["id"] for v in verdicts] == [1, 2]
+    assert [v["id"] for v in verdicts] == [1, 2, 3]
     assert verdicts[0]["verdict"] == "spam"
     assert verdicts[1]["verdict"] == "ham"
     assert verdicts[0]["reasons"]
+    # The language and coverage of every verdict, as the check API answers them.
+    assert verdicts[0]["language"]["code"] == "en"
+    assert 0 < verdicts[0]["coverage"] <= 1
+    assert verdicts[2]["language"] == {"code": "mk", "script": "Cyrillic", "confidence": ANY}
+    assert verdicts[2]["coverage"] == 0
+    assert verdicts[2]["verdict"] == "unsure"
+    assert verdicts[2]["reasons"][0]["code"] == "unread_language"
 
 
 def test_score_leaves_a_link_to_the_post_unscored(run, data_dir):

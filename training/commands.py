@@ -232,7 +232,7 @@ def _holdout(artifact: Artifact, test: list[Example]) -> dict[str, Any]:
 @click.command()
 @model_option
 def score(model_spec: str) -> None:
-    """Read JSON Lines comments on stdin; write verdicts.
+    """Read JSON Lines comments on stdin; write verdicts with their language and coverage.
 
     Each line: {"id", "content" or "text"}, optionally "type" and "post": {"url", "title"},
     as the check API takes them (a link to the post is not scored; a type may have its own
@@ -257,6 +257,7 @@ def score(model_spec: str) -> None:
             "verdict": v.verdict,
             "score": round(v.score, 6),
             "reasons": [r.to_dict() for r in v.reasons],
+            **v.fields(),
             "model_version": scorer.version,
         }
         click.echo(json.dumps(out))
