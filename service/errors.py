@@ -26,6 +26,17 @@ _CODES = {
 }
 
 
+# Redis errors that mean "retry shortly", not a fault of ours: the server is unreachable or
+# slow, or a failover is under way (redis-py reloads a script missing on a new master and
+# retries once; a NoScriptError after that means its commands reached two servers).
+# Nothing ran, so the client's retry is safe: 503 with Retry-After.
+REDIS_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.NoScriptError,
+)
+
+
 class APIError(Exception):
     """An error answered as ``{"error": {"code", "message", "field"?}}`` with a status."""
 
@@ -67,8 +78,6 @@ def register(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(sorted(e.get_response().allow))
         return response
 
-    @app.errorhandler(redis.exceptions.ConnectionError)
-    @app.errorhandler(redis.exceptions.TimeoutError)
     def redis_down(e: Exception) -> Response:
         log.error("Redis unavailable: %s", e)
         response = envelope(
@@ -76,6 +85,9 @@ def register(app: Flask) -> None:
         )
         response.headers["Retry-After"] = "5"
         return response
+
+    for unavailable in REDIS_UNAVAILABLE:
+        app.register_error_handler(unavailable, redis_down)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

@@ -228,6 +228,18 @@ def test_errors_stay_plain_text_never_500(make_app, client, akismet_key: str, tm
     assert admin.text == "false"
 
 
+def test_a_script_missing_mid_failover_is_a_plain_text_503(
+    app: Flask, client, akismet_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing(*args: Any, **kwargs: Any) -> None:
+        raise redis.exceptions.NoScriptError("No matching script. Please use EVAL.")
+
+    monkeypatch.setattr(app.extensions["commentguard.records"], "_save_once", missing)
+    form = {"api_key": akismet_key, "blog": BLOG, "user_ip": "1.2.3.4", "comment_content": HAM}
+    r = post(client, "/1.1/comment-check", **form)
+    assert (r.status_code, r.mimetype, r.headers["Retry-After"]) == (503, "text/plain", "5")
+
+
 def test_redis_down_is_a_plain_text_503(data_dir: Path) -> None:
     app = create_app({"REDIS_URL": "redis://127.0.0.1:1/0", "DATA_DIR": str(data_dir)})
     form = {"api_key": "abcdefabcdef", "blog": BLOG, "user_ip": "1.2.3.4"}

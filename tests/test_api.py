@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from service.app import create_app
 
@@ -162,6 +163,20 @@ def test_wrong_method_is_405_with_allow(client, auth):
     response = client.delete("/v1/comments/check", headers=auth)
     assert_envelope(response, 405, "method_not_allowed")
     assert "POST" in response.headers["Allow"]
+
+
+def test_a_script_missing_mid_failover_is_503_to_retry(app, client, auth, monkeypatch):
+    # redis-py reloads a script a new master lacks and retries once; when that retry reaches
+    # another server too (CI saw it during a Sentinel failover), the save has not run.
+    def missing(*args, **kwargs):
+        raise redis.exceptions.NoScriptError("No matching script. Please use EVAL.")
+
+    monkeypatch.setattr(app.extensions["commentguard.records"], "_save_once", missing)
+    response = check(client, auth, {"id": "x", "content": HAM})
+    assert_envelope(response, 503, "storage_unavailable")
+    assert response.headers["Retry-After"] == "5"
+    monkeypatch.undo()
+    assert check(client, auth, {"id": "x", "content": HAM}).status_code == 200
 
 
 def test_redis_down_is_503_and_nothing_claims_acceptance(data_dir):

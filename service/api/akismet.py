@@ -8,7 +8,6 @@ import re
 import time
 from dataclasses import dataclass
 
-import redis
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
@@ -20,7 +19,7 @@ from model.classifier import Reason
 from model.scorer import Verdict
 from service.api.checks import check_comments
 from service.api.validation import MAX_FIELD_CHARS, Comment
-from service.errors import APIError
+from service.errors import REDIS_UNAVAILABLE, APIError
 from service.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -114,12 +113,14 @@ def _http_error(e: HTTPException) -> Response:
     return _text(message, e.code or 500, {DEBUG_HELP: " ".join(message.split())})
 
 
-@bp.errorhandler(redis.exceptions.ConnectionError)
-@bp.errorhandler(redis.exceptions.TimeoutError)
 def _redis_down(e: Exception) -> Response:
     log.error("Redis unavailable: %s", e)
     message = "the comment store is unavailable; retry shortly"
     return _text(message, 503, {DEBUG_HELP: message, "Retry-After": "5"})
+
+
+for _unavailable in REDIS_UNAVAILABLE:
+    bp.register_error_handler(_unavailable, _redis_down)
 
 
 def _site(*fields: str) -> str:
