@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -39,13 +40,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _once_per_object(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Return ``build`` remembering its result for each argument object (by identity)."""
-    built: dict[int, tuple[Any, Any]] = {}
+    """Return ``build`` remembering its result for each live argument object (by identity)."""
+    built: dict[int, Any] = {}
 
     def once(obj: Any) -> Any:
-        if id(obj) not in built:
-            built[id(obj)] = (obj, build(obj))  # the argument is kept, so its id stays its own
-        return built[id(obj)][1]
+        key = id(obj)
+        if key not in built:
+            built[key] = build(obj)
+            weakref.finalize(obj, built.pop, key, None)  # an id is reused once obj is gone
+        return built[key]
 
     return once
 
@@ -59,7 +62,7 @@ def models_loaded_once() -> Iterator[None]:
     the CPU of the API and review tests. An artifact whose files are not byte for byte one
     already loaded still goes through the real ``load``, hash check and all, so a tampered
     or replaced artifact is refused as in the service. Processes a test starts (gunicorn,
-    the CLI) load their own.
+    the CLI in a subprocess) load and compile their own.
     """
     loaded: dict[tuple[str, str], Artifact] = {}
 
